@@ -1,0 +1,29 @@
+/*
+ * limits — every hard cap on outside input, in one place (api.md, Conventions).
+ * Parsers check these before allocating. Values marked "configurable" may be
+ * overridden at start-up; the constants are the contract's defaults.
+ */
+#ifndef TQ_LIMITS_H
+#define TQ_LIMITS_H
+
+#define TQ_MAX_BODY_BYTES        (1024 * 1024)  /* configurable; 413 above */
+#define TQ_MAX_MESSAGE_BODY      (64 * 1024)    /* hotline message body */
+#define TQ_MAX_JSON_DEPTH        32
+#define TQ_MAX_VERTICES          10000          /* per geometry */
+#define TQ_MIN_ALTITUDE_M        (-500.0)
+#define TQ_MAX_ALTITUDE_M        30000.0
+#define TQ_MAX_BUFFER_M          500000.0       /* radius_m, width_m of a footprint */
+#define TQ_MAX_LIST_LIMIT        1000
+#define TQ_DEFAULT_LIST_LIMIT    100
+#define TQ_MAX_NAME_BYTES        256            /* names, titles, subjects */
+#define TQ_MAX_TEXT_BYTES        (64 * 1024)    /* descriptions, notes, minutes */
+#define TQ_MAX_URL_BYTES         4096
+#define TQ_MAX_HEADER_BYTES      (16 * 1024)
+#define TQ_MAX_NOTE_BYTES        (16 * 1024)    /* signed note / checkpoint */
+#define TQ_MAX_TRACK_MEMBERS     64
+#define TQ_MAX_RRULE_BYTES       256            /* RRULE text; COUNT <= 10000, INTERVAL 1..1000 */
+#define TQ_MAX_RRULE_COUNT       10000
+#define TQ_MAX_RRULE_INTERVAL    1000
+#define TQ_IDEMPOTENCY_TTL_S     (24 * 3600)
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * api — the handlers of the HTTP API, grouped by resource (one api_*.c each),
+ * and the few helpers they share. Each group exports its route table; routes.c
+ * lists the tables.
+ */
+#ifndef TQ_API_H
+#define TQ_API_H
+
+#include <jansson.h>
+#include "server/http.h"
+
+#define TANSIQ_VERSION "0.1.0"
+
+extern const struct route api_admin_routes[];
+extern const struct route api_log_routes[];
+
+/* Sets created_at, created_by and version 1 on a new object. */
+void api_stamp(struct req *r, json_t *obj);
+/* version + 1 and updated_at, after a change. */
+void api_bump(struct req *r, json_t *obj);
+/* A copy of the track with my_role. Returns owned. */
+json_t *api_track_view(const json_t *track, const char *role);
+/* Creates a user with a fresh API token (inside the caller's transaction).
+ * *out (owned) is the user object with "token" — shown once. */
+TQ_MUST_USE int api_user_create(struct req *r, const char *name, const char *party, const char *role,
+				const char *password, json_t **out);
+/* Tells modules with per-track memory that a track was created or changed
+ * (called inside the transaction; modules defer to after commit as needed). */
+void api_track_changed(struct app *a, const json_t *track);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * app — the server's state and the one way in for every write.
+ *
+ * A request runs under app->lock: reads see a consistent store, and writes are
+ * serialised (one writer, as architecture.md asks). For a write the HTTP layer
+ * calls app_tx_begin, the handler changes state and emits events, and
+ * app_tx_commit makes it durable and only then runs the after-commit actions
+ * (index updates, live fan-out). app_tx_abort discards all of it.
+ */
+#ifndef TQ_APP_H
+#define TQ_APP_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include "core/settings.h"
+#include "core/tqerr.h"
+#include "core/tqtime.h"
+#include "store/store.h"
+
+#define APP_ID_BUFSZ 40
+#define APP_ORIGIN_MAX 128
+
+/* Who is calling: an authenticated user, or the server itself (clock events). */
+struct who {
+	char user[40];
+	char name[128];
+	char party[16];  /* "" for the cell admin and for the server */
+	char role[16];   /* admin | operator | viewer | server */
+};
+
+typedef void (*app_after_fn)(void *ctx);
+struct app_after {
+	app_after_fn fn;
+	void (*free_ctx)(void *ctx);
+	void *ctx;
+	struct app_after *next;
+};
+
+/* Hook for live fan-out (SSE): called after commit for each event, in order. */
+typedef void (*app_event_sink)(void *sink_ctx, uint64_t index, const char *type, const char *track,
+			       const char *audience, const char *leaf, size_t leaf_len);
+
+/* Per-track hooks for modules that keep in-memory state (the conflict engine):
+ * called under the lock at start-up for every track, and when a track changes. */
+struct app;
+struct app {
+	pthread_mutex_t lock;
+	struct store *store;
+	char data_dir[1024];
+	char origin[APP_ORIGIN_MAX];      /* checkpoint origin = key name */
+	uint8_t sign_sk[64];              /* Ed25519 secret key; wiped at exit */
+	uint8_t sign_pk[32];
+	size_t max_body;
+	/* pending after-commit actions of the transaction in progress */
+	struct app_after *after_head, **after_tail;
+	int in_tx;
+	app_event_sink sink;
+	void *sink_ctx;
+	/* module state, owned by the module that set it */
+	void *engines;                    /* conflict engines by track */
+	void *sweeper;                    /* deadline sweeper */
+};
+
+TQ_MUST_USE int app_open(struct app *a, const char *data_dir);
+void app_close(struct app *a);
+
+TQ_MUST_USE int app_tx_begin(struct app *a);
+TQ_MUST_USE int app_tx_commit(struct app *a);
+void app_tx_abort(struct app *a);
+/* Schedules fn(ctx) to run after the current transaction commits; free_ctx runs
+ * either way. Outside a transaction fn runs at once. */
+void app_after_commit(struct app *a, app_after_fn fn, void *ctx, void (*free_ctx)(void *));
+
+/* Appends an event to the log inside the current transaction. payload is
+ * borrowed. audience is the visibility tag from auth_audience(). */
+TQ_MUST_USE int app_emit(struct app *a, const struct who *actor, tq_time now, const char *type,
+			 const char *track, const char *audience, const json_t *payload, uint64_t *out_index);
+
+/* New server-assigned id: "<prefix>_" + 26 Crockford base32 characters that sort
+ * by creation time (48-bit ms) then randomness (80 bits). */
+void app_new_id(const char *prefix, tq_time now, char out[APP_ID_BUFSZ]);
+/* Wall clock, UTC ms. The one clock read of the server besides the sweeper's wait. */
+tq_time app_now(void);
+
+/* Loads a track's JSON body; TQ_ENOTFOUND if unknown. */
+TQ_MUST_USE int app_track(struct app *a, const char *id, json_t **out);
+/* The track's settings, parsed (defaults for any missing key). */
+TQ_MUST_USE int app_track_settings(const json_t *track, struct track_settings *out);
+/* The role of party in track, or NULL. Borrowed from the track JSON. */
+const char *app_member_role(const json_t *track, const char *party);
+
+/* {"party": P|null, "user": U} */
+json_t *app_who_json(const struct who *w);
+/* Current time as a JSON string. */
+json_t *app_time_json(tq_time t);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * tansiqd — the tansiq server.
+ *
+ *   tansiqd init [--data DIR]
+ *   tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]
+ *           [--tls-cert FILE --tls-key FILE]
+ *
+ * Exit codes (api.md, operations contract): 0 clean stop, 1 usage or
+ * configuration error, 2 store cannot be opened or is corrupt.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core/token.h"
+#include "server/api.h"
+#include "server/app.h"
+#include "server/demo.h"
+#include "server/http.h"
+
+#define EXIT_USAGE 1
+#define EXIT_STORE 2
+
+struct options {
+	const char *data;
+	const char *listen;
+	const char *tls_cert, *tls_key;
+	int demo, insecure, init;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tansiqd init [--data DIR]\n"
+		   "       tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]\n"
+		   "               [--tls-cert FILE --tls-key FILE]\n"
+		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
+		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
+		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	int c;
+	o->data = "./tansiq-data";
+	o->listen = "127.0.0.1:8080";
+	if (argc > 1 && strcmp(argv[1], "init") == 0) {
+		o->init = 1;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->data = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'D': o->demo = 1; break;
+		case 'I': o->insecure = 1; break;
+		case 'c': o->tls_cert = optarg; break;
+		case 'k': o->tls_key = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int is_initialised(const char *dir)
+{
+	char path[1200];
+	snprintf(path, sizeof path, "%s/tansiq.db", dir);
+	return access(path, F_OK) == 0;
+}
+
+/* Creates DIR, the store, the signing key and the cell admin. Prints nothing;
+ * the admin token goes to token_out. Exit code on failure. */
+static int initialise(const char *dir, char token_out[TOKEN_BUFSZ])
+{
+	char path[1200], origin[64];
+	uint8_t pk[32], sk[64], rnd[8];
+	struct store *s = NULL;
+	struct app app;
+	json_t *admin = NULL;
+	int fd, rc;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "tansiqd: cannot create %s: %s\n", dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof path, "%s/server.key", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "tansiqd: cannot create %s: %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	crypto_sign_keypair(pk, sk);
+	rc = write(fd, sk, sizeof sk) == (ssize_t)sizeof sk && fsync(fd) == 0 ? 0 : -1;
+	close(fd);
+	sodium_memzero(sk, sizeof sk);
+	if (rc) {
+		fprintf(stderr, "tansiqd: cannot write %s\n", path);
+		return EXIT_STORE;
+	}
+	snprintf(path, sizeof path, "%s/tansiq.db", dir);
+	if (store_open(path, 1, &s)) {
+		fprintf(stderr, "tansiqd: cannot create the store %s\n", path);
+		return EXIT_STORE;
+	}
+	/* The origin names this log in checkpoints and is the key's name: unique per cell. */
+	randombytes_buf(rnd, sizeof rnd);
+	char hex[17];
+	sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+	snprintf(origin, sizeof origin, "tansiq.cell/%s", hex);
+	rc = store_meta_set(s, "origin", origin);
+	store_close(s);
+	if (rc || app_open(&app, dir))
+		return EXIT_STORE;
+
+	struct req r = {.app = &app, .now = app_now()};
+	snprintf(r.who.user, sizeof r.who.user, "tansiqd");
+	snprintf(r.who.role, sizeof r.who.role, "server");
+	if (app_tx_begin(&app) || api_user_create(&r, "admin", NULL, "admin", NULL, &admin) || app_tx_commit(&app)) {
+		fprintf(stderr, "tansiqd: cannot create the cell admin: %s\n", r.detail);
+		app_tx_abort(&app);
+		app_close(&app);
+		return EXIT_STORE;
+	}
+	snprintf(token_out, TOKEN_BUFSZ, "%s", json_string_value(json_object_get(admin, "token")));
+	json_decref(admin);
+	app_close(&app);
+	return 0;
+}
+
+static int is_loopback(const char *listen)
+{
+	return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "[::1]:", 6) == 0 ||
+	       strncmp(listen, "localhost:", 10) == 0;
+}
+
+static int serve(const struct options *o)
+{
+	struct app app;
+	struct MHD_Daemon *daemon = NULL;
+	struct http_options hopts = {.listen = o->listen, .tls_cert = o->tls_cert, .tls_key = o->tls_key};
+	sigset_t set;
+	int sig, rc;
+
+	if (!is_loopback(o->listen) && !o->tls_cert && !o->insecure) {
+		fprintf(stderr, "tansiqd: refusing to listen on %s without TLS; give --tls-cert/--tls-key, "
+				"or --insecure if you really mean it\n", o->listen);
+		return EXIT_USAGE;
+	}
+	if (o->demo && !is_initialised(o->data)) {
+		char token[TOKEN_BUFSZ];
+		if ((rc = initialise(o->data, token)))
+			return rc;
+		if (app_open(&app, o->data))
+			return EXIT_STORE;
+		rc = demo_seed(&app, token);
+		sodium_memzero(token, sizeof token);
+		app_close(&app);
+		if (rc) {
+			fprintf(stderr, "tansiqd: the demo seed failed\n");
+			return EXIT_STORE;
+		}
+	}
+	if (app_open(&app, o->data))
+		return EXIT_STORE;
+
+	/* Signals are taken synchronously by this thread; the server's threads never see them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (http_start(&app, &hopts, &daemon)) {
+		app_close(&app);
+		return EXIT_USAGE;
+	}
+	if (o->demo) {
+		char path[1200];
+		snprintf(path, sizeof path, "%s/demo-tokens.json", o->data);
+		json_t *tokens = json_load_file(path, 0, NULL);
+		if (tokens) {
+			char *text = json_dumps(tokens, JSON_INDENT(2) | JSON_SORT_KEYS);
+			printf("demo tokens (%s):\n%s\n", path, text ? text : "");
+			free(text);
+			json_decref(tokens);
+		}
+	}
+	printf("listening on http://%s\n", o->listen);
+	fflush(stdout);
+	while (sigwait(&set, &sig) != 0)
+		;
+	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
+	http_stop(daemon);
+	app_close(&app);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	if (sodium_init() < 0) {
+		fprintf(stderr, "tansiqd: libsodium failed to initialise\n");
+		return EXIT_USAGE;
+	}
+	if (parse_options(argc, argv, &o))
+		return EXIT_USAGE;
+	if (o.init) {
+		char token[TOKEN_BUFSZ];
+		if (is_initialised(o.data)) {
+			fprintf(stderr, "tansiqd: %s is already initialised; nothing changed\n", o.data);
+			return EXIT_USAGE;
+		}
+		int rc = initialise(o.data, token);
+		if (rc)
+			return rc;
+		printf("initialised %s\ncell admin token (shown once):\n%s\n", o.data, token);
+		sodium_memzero(token, sizeof token);
+		return 0;
+	}
+	return serve(&o);
+}

@@ -1,0 +1,18 @@
+/*
+ * routes — every route table of the API, in matching order, and the hooks
+ * that modules with per-track memory register for track changes.
+ */
+#include "server/api.h"
+
+const struct route *const http_route_tables[] = {
+	api_admin_routes,
+	api_log_routes,
+	NULL,
+};
+
+void api_track_changed(struct app *a, const json_t *track)
+{
+	(void)a;
+	(void)track;
+	/* No module keeps per-track memory yet; the conflict engine will hook in here. */
+}

@@ -1,0 +1,127 @@
+/*
+ * store — the embedded SQLite store: schema, migrations, and the one write
+ * transaction per command.
+ *
+ * Promises: WAL journal with synchronous=FULL, so a commit that returned is on
+ * disk; the schema version is PRAGMA user_version and migrations run at open;
+ * events and their Merkle nodes are written in the caller's transaction, so an
+ * event exists exactly when the change it describes does.
+ *
+ * Objects of every track-scoped kind (zones, activities, messages, …) share one
+ * table: id, track, type, party, status, optional seq and the JSON body the API
+ * returns. The store is not thread-safe; the server serialises access.
+ */
+#ifndef TQ_STORE_H
+#define TQ_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "core/tqerr.h"
+#include "core/tqtime.h"
+
+struct store;
+
+/* Opens (create=1: creates) the database at path and migrates it.
+ * TQ_EIO when it cannot be opened or is corrupt. */
+TQ_MUST_USE int store_open(const char *path, int create, struct store **out);
+void store_close(struct store *s);
+
+TQ_MUST_USE int store_begin(struct store *s);
+TQ_MUST_USE int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Key/value metadata (server origin, …). *out is owned (free()); NULL if absent. */
+TQ_MUST_USE int store_meta_get(struct store *s, const char *key, char **out);
+TQ_MUST_USE int store_meta_set(struct store *s, const char *key, const char *value);
+
+/* Users and tokens. party is NULL for the cell admin (role "admin"). */
+struct store_user {
+	char id[40];
+	char name[128];
+	char party[16];     /* "" for the cell admin */
+	char role[16];      /* admin | operator | viewer */
+	char *pw_hash;      /* owned, may be NULL */
+};
+TQ_MUST_USE int store_user_insert(struct store *s, const struct store_user *u, tq_time now);
+TQ_MUST_USE int store_user_get(struct store *s, const char *id, struct store_user *out);
+TQ_MUST_USE int store_user_by_name(struct store *s, const char *name, struct store_user *out);
+/* TQ_ENOTFOUND when the user does not exist or is already deleted. */
+TQ_MUST_USE int store_user_delete(struct store *s, const char *id);
+void store_user_clear(struct store_user *u);
+TQ_MUST_USE int store_token_insert(struct store *s, const uint8_t hash[32], const char *user_id,
+				   const char *kind, tq_time expires);
+/* Finds the live user of a token hash of the given kind ("api" or "session"). */
+TQ_MUST_USE int store_token_lookup(struct store *s, const uint8_t hash[32], const char *kind, tq_time now,
+				   struct store_user *out);
+TQ_MUST_USE int store_token_delete(struct store *s, const uint8_t hash[32]);
+
+/* Parties: body is the API object. */
+TQ_MUST_USE int store_party_insert(struct store *s, const char *id, const json_t *body);
+TQ_MUST_USE int store_party_get(struct store *s, const char *id, json_t **out);
+/* Every party, in id order (the list is small: a cell has tens of parties). */
+TQ_MUST_USE int store_party_all(struct store *s, json_t **out_array);
+
+/* Tracks: body is the API object without my_role. */
+TQ_MUST_USE int store_track_put(struct store *s, const char *id, const json_t *body, int insert);
+TQ_MUST_USE int store_track_get(struct store *s, const char *id, json_t **out);
+TQ_MUST_USE int store_track_all(struct store *s, json_t **out_array);
+
+/* Track-scoped objects. */
+struct store_obj_meta {
+	const char *id, *track, *type, *party, *status;
+	int64_t seq;        /* 0 when the type has no sequence */
+};
+TQ_MUST_USE int store_obj_put(struct store *s, const struct store_obj_meta *m, const json_t *body);
+TQ_MUST_USE int store_obj_get(struct store *s, const char *track, const char *type, const char *id,
+			      json_t **out);
+/* Calls fn for each object of (track, type) with id > after (or seq > after_seq
+ * when by_seq), in that order, until fn returns non-zero (1: stop, <0: error). */
+typedef int (*store_obj_fn)(void *ctx, json_t *body);
+TQ_MUST_USE int store_obj_scan(struct store *s, const char *track, const char *type, const char *after,
+			       int by_seq, int64_t after_seq, store_obj_fn fn, void *ctx);
+/* Highest seq of (track, type); 0 if none. */
+TQ_MUST_USE int store_obj_max_seq(struct store *s, const char *track, const char *type, int64_t *out);
+
+/* Event log. The event's leaf bytes are stored byte-exact; audience is the
+ * visibility tag the auth module computed (",IL,SY," style). */
+TQ_MUST_USE int store_event_append(struct store *s, const char *type, const char *track, const char *audience,
+				   const void *leaf, size_t leaf_len, uint64_t *out_index);
+TQ_MUST_USE int store_log_size(struct store *s, uint64_t *out);
+struct store_event {
+	uint64_t index;
+	const char *type, *track, *audience;
+	const unsigned char *leaf;
+	size_t leaf_len;
+	const unsigned char *leaf_hash;    /* 32 bytes */
+};
+/* Calls fn for events with from <= index < to, in index order, until fn returns non-zero. */
+typedef int (*store_event_fn)(void *ctx, const struct store_event *e);
+TQ_MUST_USE int store_event_scan(struct store *s, uint64_t from, uint64_t to, store_event_fn fn, void *ctx);
+TQ_MUST_USE int store_log_root(struct store *s, uint64_t size, uint8_t out[32]);
+TQ_MUST_USE int store_log_inclusion(struct store *s, uint64_t index, uint64_t size, uint8_t (*out)[32],
+				    size_t *count);
+TQ_MUST_USE int store_log_consistency(struct store *s, uint64_t m, uint64_t n, uint8_t (*out)[32],
+				      size_t *count);
+
+/* Deadlines: one per (object, kind); fired once. */
+TQ_MUST_USE int store_deadline_set(struct store *s, const char *track, const char *object_id,
+				   const char *kind, tq_time due);
+TQ_MUST_USE int store_deadline_clear(struct store *s, const char *object_id, const char *kind);
+struct store_deadline {
+	char track[40], object_id[64], kind[32];
+	tq_time due;
+};
+/* Fills up to max due-and-unfired deadlines (due <= now), earliest first. */
+TQ_MUST_USE int store_deadline_due(struct store *s, tq_time now, struct store_deadline *out, size_t max,
+				   size_t *n);
+TQ_MUST_USE int store_deadline_fired(struct store *s, const char *object_id, const char *kind);
+/* Earliest unfired deadline, or TQ_TIME_MAX. */
+TQ_MUST_USE int store_deadline_next(struct store *s, tq_time *out);
+
+/* Idempotency keys (per user). found=0 when unknown or older than `since`. */
+TQ_MUST_USE int store_idem_get(struct store *s, const char *user, const char *key, tq_time since, int *found,
+			       uint8_t body_hash[32], int *status, char **response);
+TQ_MUST_USE int store_idem_put(struct store *s, const char *user, const char *key, const uint8_t body_hash[32],
+			       int status, const char *response, tq_time now);
+
+#endif
