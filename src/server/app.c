@@ -33,6 +33,7 @@ static int load_key(struct app *a)
 	}
 	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
 		fprintf(stderr, "tansiqd: %s must have mode 0600\n", path);
+		rc = TQ_EINVALID; /* a configuration error, not a broken store */
 		goto done;
 	}
 	if (read(fd, a->sign_sk, sizeof a->sign_sk) != (ssize_t)sizeof a->sign_sk) {
@@ -60,17 +61,21 @@ int app_open(struct app *a, const char *data_dir)
 	snprintf(path, sizeof path, "%s/tansiq.db", data_dir);
 	if ((rc = store_open(path, 0, &a->store))) {
 		fprintf(stderr, "tansiqd: cannot open the store %s (missing or corrupt)\n", path);
-		return rc;
+		goto fail;
 	}
 	if ((rc = load_key(a)))
-		return rc;
+		goto fail;
 	if ((rc = store_meta_get(a->store, "origin", &origin)) || !origin) {
 		fprintf(stderr, "tansiqd: the store has no log origin: not initialised\n");
-		return TQ_EIO;
+		rc = TQ_EIO;
+		goto fail;
 	}
 	snprintf(a->origin, sizeof a->origin, "%s", origin);
 	free(origin);
 	return TQ_OK;
+fail:
+	app_close(a);
+	return rc;
 }
 
 void app_close(struct app *a)

@@ -23,6 +23,7 @@
 #include "server/app.h"
 #include "server/demo.h"
 #include "server/http.h"
+#include "server/sweeper.h"
 
 #define EXIT_USAGE 1
 #define EXIT_STORE 2
@@ -177,8 +178,8 @@ static int serve(const struct options *o)
 			return EXIT_STORE;
 		}
 	}
-	if (app_open(&app, o->data))
-		return EXIT_STORE;
+	if ((rc = app_open(&app, o->data)))
+		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
 
 	/* Signals are taken synchronously by this thread; the server's threads never see them. */
 	sigemptyset(&set);
@@ -190,6 +191,11 @@ static int serve(const struct options *o)
 	if (http_start(&app, &hopts, &daemon)) {
 		app_close(&app);
 		return EXIT_USAGE;
+	}
+	if (sweeper_start(&app)) {
+		http_stop(daemon);
+		app_close(&app);
+		return EXIT_STORE;
 	}
 	if (o->demo) {
 		char path[1200];
@@ -207,6 +213,7 @@ static int serve(const struct options *o)
 	while (sigwait(&set, &sig) != 0)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
+	sweeper_stop(&app);
 	http_stop(daemon);
 	app_close(&app);
 	return 0;

@@ -3,6 +3,7 @@
  * that modules with per-track memory register for track changes.
  */
 #include "server/api.h"
+#include "server/sweeper.h"
 
 const struct route *const http_route_tables[] = {
 	api_admin_routes,
@@ -16,3 +17,8 @@ void api_track_changed(struct app *a, const json_t *track)
 	(void)track;
 	/* No module keeps per-track memory yet; the conflict engine will hook in here. */
 }
+
+/* Deadline kinds and the module that fires each (see sweeper.h). */
+const struct sweeper_kind sweeper_kinds[] = {
+	{NULL, NULL},
+};

@@ -1,0 +1,47 @@
+# tansiq — the front door. `make demo` and `make test` are all a newcomer needs.
+#
+#   make demo    install what is missing, build, start tansiqd --demo on http://127.0.0.1:8080
+#   make test    install what is missing, build with ASan+UBSan, run unit and end-to-end tests
+#   make fuzz    run every libFuzzer harness for FUZZ_SECONDS each
+#   make bench   run the benchmarks (installs PostgreSQL/PostGIS, nginx, wrk)
+
+BUILD      ?= build
+TEST_BUILD ?= build-test
+DATA       ?= ./tansiq-data
+LISTEN     ?= 127.0.0.1:8080
+PYTHON     ?= /usr/bin/python3
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build demo test test-build unit e2e fuzz bench clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	./$(BUILD)/tansiqd --demo --data $(DATA) --listen $(LISTEN)
+
+$(TEST_BUILD)/build.ninja:
+	meson setup $(TEST_BUILD) -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
+
+test-build: deps $(TEST_BUILD)/build.ninja
+	ninja -C $(TEST_BUILD)
+
+unit: test-build
+	meson test -C $(TEST_BUILD) --print-errorlogs
+
+e2e: test-build
+	TANSIQD=$(CURDIR)/$(TEST_BUILD)/tansiqd $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+test: test-build
+	@bash scripts/test.sh $(TEST_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

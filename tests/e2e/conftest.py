@@ -1,0 +1,156 @@
+"""Fixtures for end-to-end tests: a real tansiqd on a free port with a fresh data dir.
+
+`server` starts one tansiqd per test and stops it afterwards, failing the test if
+it did not stop cleanly (exit code 0; under ASan that also means no leaks).
+`cell` adds the demo's parties, one operator per party, and its three tracks,
+built through the API.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TANSIQD = os.environ.get("TANSIQD", os.path.join(ROOT, "build-test", "tansiqd"))
+TANSIQ = os.environ.get("TANSIQ", os.path.join(os.path.dirname(TANSIQD), "tansiq"))
+
+PARTIES = {"IL": "Israel", "SY": "Syria", "TR": "Türkiye", "RU": "Russia", "US": "United States", "AZ": "Azerbaijan"}
+TRACKS = {
+    "il-sy": [("IL", "principal"), ("SY", "principal"), ("US", "supervisor"), ("RU", "mediator")],
+    "tr-il": [("TR", "principal"), ("IL", "principal"), ("AZ", "host")],
+    "ru-il": [("RU", "principal"), ("IL", "principal")],
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One tansiqd process and the client calls tests make against it."""
+
+    def __init__(self, data_dir):
+        self.data = str(data_dir)
+        self.proc = None
+        self.port = None
+        self.admin = None
+        self.log = open(os.path.join(os.path.dirname(self.data), "tansiqd.stderr"), "ab")
+
+    def init(self):
+        out = subprocess.run([TANSIQD, "init", "--data", self.data], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        self.admin = out.stdout.strip().splitlines()[-1]
+        return out
+
+    def start(self, *extra, port=None):
+        self.port = port or self.port or free_port()
+        self.proc = subprocess.Popen(
+            [TANSIQD, "--data", self.data, "--listen", f"127.0.0.1:{self.port}", *extra],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        deadline = time.time() + 60
+        lines = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("listening on "):
+                self.banner = "".join(lines)
+                return self
+        raise AssertionError(f"tansiqd did not start: {''.join(lines)} exit={self.proc.poll()}")
+
+    def stop(self, expect_clean=True):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        if expect_clean:
+            assert code == 0, f"tansiqd exited with {code}; see {self.log.name}"
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def call(self, method, path, token=None, json_body=None, headers=None, data=None, **kw):
+        h = dict(headers or {})
+        if token is not None:
+            h["Authorization"] = f"Bearer {token}"
+        return requests.request(method, self.url + path, json=json_body, data=data, headers=h, timeout=30, **kw)
+
+    def get(self, path, token=None, **kw):
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path, token=None, body=None, **kw):
+        return self.call("POST", path, token, json_body={} if body is None else body, **kw)
+
+    def log_size(self):
+        return self.get("/v1/health").json()["log_size"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path / "data")
+    s.init()
+    s.start()
+    yield s
+    s.stop()
+
+
+class Cell:
+    """The demo's parties, operators and tracks, created through the API."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.admin = srv.admin
+        self.token = {}
+        for pid, name in PARTIES.items():
+            r = srv.post("/v1/parties", srv.admin, {"id": pid, "name": name})
+            assert r.status_code == 201, r.text
+        for pid in PARTIES:
+            r = srv.post("/v1/users", srv.admin, {"name": pid.lower(), "party": pid, "role": "operator"})
+            assert r.status_code == 201, r.text
+            self.token[pid] = r.json()["token"]
+        for tid, members in TRACKS.items():
+            self.make_track(tid, members)
+
+    def make_track(self, tid, members, settings=None):
+        body = {"id": tid, "name": tid, "members": [{"party": p, "role": r} for p, r in members]}
+        if settings:
+            body["settings"] = settings
+        r = self.srv.post("/v1/tracks", self.admin, body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def __getitem__(self, party):
+        return self.token[party]
+
+
+@pytest.fixture
+def cell(server):
+    return Cell(server)
+
+
+def problem(r, status):
+    """Asserts r is an RFC 9457 problem with this status; returns its body."""
+    assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text}"
+    assert r.headers["Content-Type"].startswith("application/problem+json"), r.headers["Content-Type"]
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["type"], body
+    return body
