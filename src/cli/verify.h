@@ -1,0 +1,28 @@
+/*
+ * verify — `tansiq verify`: checks the server's tamper-evident log.
+ *
+ * Order of trust: the verifier key is pinned on first use (TOFU) in the state
+ * directory and compared on every later run; the checkpoint's signature is
+ * verified with the pinned key before anything in it is used; every entry's
+ * leaf hash, content and inclusion proof, and the consistency of every saved
+ * checkpoint with the new one, are checked against the verified root only.
+ */
+#ifndef TQ_CLI_VERIFY_H
+#define TQ_CLI_VERIFY_H
+
+#include "cli/cmd.h"
+
+#define VERIFY_HELP \
+	"Checks, printing each with OK or FAIL:\n" \
+	"  key         the vkey equals the one pinned in $XDG_STATE_HOME/tansiq/<host_port>/vkey\n" \
+	"              (default ~/.local/state/...; pinned on first use)\n" \
+	"  signature   the checkpoint is signed by that key (before it is parsed)\n" \
+	"  leaf hash   SHA-256(0x00 || leaf_data) of each of your entries, and event = leaf_data\n" \
+	"  inclusion   each entry is in the tree of the checkpoint\n" \
+	"  consistency each checkpoint saved before is a prefix of the new one\n" \
+	"Then the new checkpoint is saved. Exit 5 on any failure (e.g. 'FAIL: inclusion of entry 17')."
+
+int verify_cmd(struct cli_ctx *ctx, const struct group_spec *g, const struct cmd_spec *c,
+	       int argc, char **argv);
+
+#endif
