@@ -273,7 +273,7 @@ def test_checkpoint_is_a_signed_note_covering_the_whole_log(cell, server):
     assert lines[3] == ""
     assert lines[4].startswith("\u2014 " + origin + " ")
     vkey = server.get("/v1/log/key", cell["IL"]).json()["vkey"]
-    name, keyid, key = vkey.split("+")
+    name, keyid, key = vkey.split("+", 2)
     assert name == origin and len(keyid) == 8 and base64.b64decode(key)[0] == 1
     sig = base64.b64decode(lines[4].split(" ")[2])
     assert sig[:4].hex() == keyid and len(sig) == 68
