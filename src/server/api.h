@@ -13,6 +13,7 @@
 
 extern const struct route api_admin_routes[];
 extern const struct route api_log_routes[];
+extern const struct route api_session_routes[];
 
 /* Sets created_at, created_by and version 1 on a new object. */
 void api_stamp(struct req *r, json_t *obj);

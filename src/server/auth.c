@@ -1,5 +1,6 @@
 #include "server/auth.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,4 +154,16 @@ int auth_require_role(struct req *r, const char *role, const char *const *allowe
 		if (role && strcmp(role, *allowed) == 0)
 			return TQ_OK;
 	return req_fail(r, TQ_EFORBIDDEN, "a %s may not %s", role ? role : "non-member", what);
+}
+
+void auth_csrf_token(const char *session, char out[AUTH_CSRF_BUFSZ])
+{
+	static const char domain[] = "tansiq-csrf-v1";
+	uint8_t h[32];
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)domain, sizeof domain);
+	crypto_hash_sha256_update(&st, (const unsigned char *)session, strlen(session));
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2base64(out, AUTH_CSRF_BUFSZ, h, sizeof h, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }

@@ -17,6 +17,12 @@
 #include "server/http.h"
 
 #define AUTH_AUDIENCE_MAX 512
+#define AUTH_SESSION_COOKIE "tansiq_session"
+#define AUTH_CSRF_HEADER "X-CSRF-Token"
+#define AUTH_CSRF_BUFSZ 48
+
+/* The CSRF token of a console session: base64url(SHA-256("tansiq-csrf-v1\0" || session)). */
+void auth_csrf_token(const char *session, char out[AUTH_CSRF_BUFSZ]);
 
 /* The track as the caller may see it. *track is owned (json_decref). *role is
  * the caller's role (borrowed from *track), NULL for the cell admin.

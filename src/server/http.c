@@ -96,6 +96,11 @@ const char *req_query(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *req_cookie(struct req *r, const char *name)
+{
+	return r->conn ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name) : NULL;
+}
+
 const char *req_header(struct req *r, const char *name)
 {
 	if (!r->conn) {
@@ -258,14 +263,54 @@ static int parse_body(struct req *r)
 
 /* ---- authentication ------------------------------------------------------ */
 
-static int authenticate(struct req *r)
+static void who_from_user(struct req *r, const struct store_user *u)
+{
+	snprintf(r->who.user, sizeof r->who.user, "%s", u->id);
+	snprintf(r->who.name, sizeof r->who.name, "%s", u->name);
+	snprintf(r->who.party, sizeof r->who.party, "%s", u->party);
+	snprintf(r->who.role, sizeof r->who.role, "%s", u->role);
+}
+
+/* The console's session cookie. Writes also need the CSRF header, which a page
+ * of another origin cannot compute because it cannot read the HttpOnly cookie. */
+static int authenticate_cookie(struct req *r, int write)
+{
+	const char *cookie = req_cookie(r, AUTH_SESSION_COOKIE);
+	struct store_user u;
+	uint8_t hash[32];
+	int rc;
+	if (!cookie || strlen(cookie) > 256)
+		return req_fail(r, TQ_EAUTH, "send Authorization: Bearer <token>");
+	token_hash(cookie, strlen(cookie), hash);
+	rc = store_token_lookup(r->app->store, hash, "session", r->now, &u);
+	if (rc == TQ_ENOTFOUND)
+		return req_fail(r, TQ_EAUTH, "the session has ended; log in again");
+	if (rc)
+		return req_fail(r, rc, "store failure");
+	who_from_user(r, &u);
+	store_user_clear(&u);
+	r->by_cookie = 1;
+	if (write) {
+		char expected[AUTH_CSRF_BUFSZ];
+		const char *sent = req_header(r, AUTH_CSRF_HEADER);
+		auth_csrf_token(cookie, expected);
+		if (!sent || strlen(sent) != strlen(expected) || sodium_memcmp(sent, expected, strlen(expected)) != 0)
+			return req_fail(r, TQ_EFORBIDDEN, "a cookie-authenticated write needs the %s header",
+					AUTH_CSRF_HEADER);
+	}
+	return TQ_OK;
+}
+
+static int authenticate(struct req *r, int write)
 {
 	const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	struct store_user u;
 	uint8_t hash[32];
 	int rc;
 
-	if (!h || strncmp(h, "Bearer ", 7) != 0)
+	if (!h)
+		return authenticate_cookie(r, write);
+	if (strncmp(h, "Bearer ", 7) != 0)
 		return req_fail(r, TQ_EAUTH, "send Authorization: Bearer <token>");
 	h += 7;
 	if (strlen(h) > 256)
@@ -276,10 +321,7 @@ static int authenticate(struct req *r)
 		return req_fail(r, TQ_EAUTH, "unknown or revoked token");
 	if (rc)
 		return req_fail(r, rc, "store failure");
-	snprintf(r->who.user, sizeof r->who.user, "%s", u.id);
-	snprintf(r->who.name, sizeof r->who.name, "%s", u.name);
-	snprintf(r->who.party, sizeof r->who.party, "%s", u.party);
-	snprintf(r->who.role, sizeof r->who.role, "%s", u.role);
+	who_from_user(r, &u);
 	store_user_clear(&u);
 	return TQ_OK;
 }
@@ -343,11 +385,12 @@ static int run_handler(struct req *r, const struct route *rt)
 	const char *idem = NULL;
 	int rc;
 
-	if (!(rt->flags & ROUTE_PUBLIC) && (rc = authenticate(r)))
+	int write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+	if (!(rt->flags & ROUTE_PUBLIC) && (rc = authenticate(r, write)))
 		return rc;
 	if ((rt->flags & ROUTE_ADMIN) && strcmp(r->who.role, "admin") != 0)
 		return req_fail(r, TQ_EFORBIDDEN, "only the cell admin may do this");
-	if ((rt->flags & ROUTE_WRITE) && strcmp(r->who.role, "viewer") == 0)
+	if ((rt->flags & ROUTE_WRITE) && !(rt->flags & ROUTE_ALLOW_VIEWER) && strcmp(r->who.role, "viewer") == 0)
 		return req_fail(r, TQ_EFORBIDDEN, "a viewer may not write");
 	if ((rc = parse_body(r)))
 		return rc;
@@ -392,10 +435,16 @@ static void dispatch(struct req *r)
 			req_fail(r, TQ_ENOTFOUND, "no such resource");
 		return;
 	}
-	pthread_mutex_lock(&a->lock);
 	r->now = app_now();
-	rc = run_handler(r, rt);
-	pthread_mutex_unlock(&a->lock);
+	if (rt->flags & ROUTE_NOLOCK) {
+		rc = parse_body(r);
+		if (rc == TQ_OK)
+			rc = rt->fn(r);
+	} else {
+		pthread_mutex_lock(&a->lock);
+		rc = run_handler(r, rt);
+		pthread_mutex_unlock(&a->lock);
+	}
 	/* params point into scratch; handlers are done with them now. */
 	memset(r->param, 0, sizeof r->param);
 	free(scratch);
@@ -455,6 +504,8 @@ static struct MHD_Response *answer(struct req *r)
 	}
 	if (r->location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	return resp;
 }
 

@@ -33,6 +33,7 @@ struct req {
 	int body_too_big;
 	json_t *json;                        /* parsed body, NULL when there is none */
 	struct who who;
+	int by_cookie;                       /* authenticated by the console's session cookie */
 	tq_time now;
 	const char *local_auth;              /* Authorization of an in-process request */
 	/* answer */
@@ -42,6 +43,7 @@ struct req {
 	size_t out_len;
 	const char *out_type;
 	char location[256];
+	char set_cookie[256];                /* Set-Cookie of the answer, if any */
 	/* problem */
 	int err;
 	char detail[512];
@@ -58,8 +60,8 @@ enum route_flags {
 	ROUTE_PUBLIC = 1,     /* no token needed */
 	ROUTE_WRITE = 2,      /* runs in a transaction; viewers get 403 */
 	ROUTE_ADMIN = 4,      /* cell admin only */
-	ROUTE_STREAM = 8,     /* the handler streams; no lock is held after it returns */
-	ROUTE_ALLOW_SESSION_WRITE = 16,
+	ROUTE_NOLOCK = 8,     /* the handler takes app->lock itself (slow work outside it) */
+	ROUTE_ALLOW_VIEWER = 16, /* a write that viewers may do too (logout) */
 };
 
 typedef int (*route_fn)(struct req *r);
@@ -91,6 +93,8 @@ int req_fail_field(struct req *r, int err, const struct tq_field_error *fe);
 
 /* Query argument or NULL. */
 const char *req_query(struct req *r, const char *name);
+/* Request cookie or NULL. */
+const char *req_cookie(struct req *r, const char *name);
 /* Request header or NULL. */
 const char *req_header(struct req *r, const char *name);
 /* ?limit= within [1, TQ_MAX_LIST_LIMIT], default TQ_DEFAULT_LIST_LIMIT. */

@@ -8,6 +8,7 @@
 const struct route *const http_route_tables[] = {
 	api_admin_routes,
 	api_log_routes,
+	api_session_routes,
 	NULL,
 };
 

@@ -1,0 +1,117 @@
+/*
+ * api_session — console login: user name + password (Argon2id) → an HttpOnly,
+ * SameSite=Strict session cookie, plus the CSRF token the console sends on
+ * writes. API clients keep using bearer tokens.
+ *
+ * Logins and logouts are authentication, not changes to the cell: they are not
+ * entries of the Merkle log.
+ */
+#include "server/api.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/token.h"
+#include "server/auth.h"
+#include "server/input.h"
+
+#define SESSION_LIFETIME_MS (12LL * 3600 * 1000)
+
+static json_t *session_json(const struct who *w, const char *cookie)
+{
+	char csrf[AUTH_CSRF_BUFSZ];
+	auth_csrf_token(cookie, csrf);
+	return json_pack("{s:s, s:s, s:s?, s:s, s:s}", "user", w->user, "name", w->name, "party",
+			 w->party[0] ? w->party : NULL, "role", w->role, "csrf", csrf);
+}
+
+static int session_create(struct req *r)
+{
+	struct app *a = r->app;
+	json_t *body;
+	const char *name = NULL, *password = NULL;
+	struct store_user u;
+	uint8_t rnd[TOKEN_RANDOM_BYTES], hash[32];
+	char cookie[TOKEN_BUFSZ];
+	int rc, found;
+
+	if ((rc = req_object(r, &body)) || (rc = in_string(r, body, "name", 1, 64, &name)) ||
+	    (rc = in_string(r, body, "password", 1, 1024, &password)))
+		return rc;
+	pthread_mutex_lock(&a->lock);
+	rc = store_user_by_name(a->store, name, &u);
+	pthread_mutex_unlock(&a->lock);
+	if (rc && rc != TQ_ENOTFOUND)
+		return req_fail(r, rc, "store failure");
+	found = rc == TQ_OK && u.pw_hash;
+	/* Argon2id is slow on purpose: verify outside the lock. An unknown user costs
+	 * one hash too, so timing does not tell which user names exist. */
+	if (found) {
+		rc = token_password_check(u.pw_hash, password, strlen(password));
+	} else {
+		char ignored[crypto_pwhash_STRBYTES];
+		rc = token_password_hash(password, strlen(password), ignored, sizeof ignored);
+	}
+	if (!found || rc) {
+		store_user_clear(&u);
+		return req_fail(r, TQ_EAUTH, "wrong user name or password");
+	}
+	snprintf(r->who.user, sizeof r->who.user, "%s", u.id);
+	snprintf(r->who.name, sizeof r->who.name, "%s", u.name);
+	snprintf(r->who.party, sizeof r->who.party, "%s", u.party);
+	snprintf(r->who.role, sizeof r->who.role, "%s", u.role);
+	store_user_clear(&u);
+
+	randombytes_buf(rnd, sizeof rnd);
+	token_format(rnd, cookie);
+	sodium_memzero(rnd, sizeof rnd);
+	token_hash(cookie, strlen(cookie), hash);
+	pthread_mutex_lock(&a->lock);
+	rc = store_begin(a->store);
+	if (rc == TQ_OK) {
+		rc = store_token_insert(a->store, hash, r->who.user, "session", r->now + SESSION_LIFETIME_MS);
+		if (rc == TQ_OK)
+			rc = store_commit(a->store);
+		else
+			store_rollback(a->store);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (rc)
+		return req_fail(r, rc, "store failure");
+	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
+		 AUTH_SESSION_COOKIE, cookie, SESSION_LIFETIME_MS / 1000);
+	req_json(r, 200, session_json(&r->who, cookie));
+	sodium_memzero(cookie, sizeof cookie);
+	return TQ_OK;
+}
+
+static int session_get(struct req *r)
+{
+	if (!r->by_cookie)
+		return req_fail(r, TQ_EAUTH, "no console session (API clients use bearer tokens)");
+	req_json(r, 200, session_json(&r->who, req_cookie(r, AUTH_SESSION_COOKIE)));
+	return TQ_OK;
+}
+
+static int session_delete(struct req *r)
+{
+	uint8_t hash[32];
+	const char *cookie = req_cookie(r, AUTH_SESSION_COOKIE);
+	int rc;
+	if (!r->by_cookie || !cookie)
+		return req_fail(r, TQ_EAUTH, "no console session to end");
+	token_hash(cookie, strlen(cookie), hash);
+	if ((rc = store_token_delete(r->app->store, hash)))
+		return req_fail(r, rc, "store failure");
+	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+		 AUTH_SESSION_COOKIE);
+	req_text(r, 204, NULL, NULL, 0);
+	return TQ_OK;
+}
+
+const struct route api_session_routes[] = {
+	{"POST", "/v1/session", session_create, ROUTE_PUBLIC | ROUTE_NOLOCK},
+	{"GET", "/v1/session", session_get, 0},
+	{"DELETE", "/v1/session", session_delete, ROUTE_WRITE | ROUTE_ALLOW_VIEWER},
+	{NULL, NULL, NULL, 0},
+};
