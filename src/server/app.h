@@ -41,9 +41,7 @@ struct app_after {
 typedef void (*app_event_sink)(void *sink_ctx, uint64_t index, const char *type, const char *track,
 			       const char *audience, const char *leaf, size_t leaf_len);
 
-/* Per-track hooks for modules that keep in-memory state (the conflict engine):
- * called under the lock at start-up for every track, and when a track changes. */
-struct app;
+struct ratelimit;
 struct app {
 	pthread_mutex_t lock;
 	struct store *store;
@@ -57,6 +55,8 @@ struct app {
 	int in_tx;
 	app_event_sink sink;
 	void *sink_ctx;
+	/* rate limits (http.c); NULL when off */
+	struct ratelimit *rate_user, *rate_addr;
 	/* module state, owned by the module that set it */
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */

@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "core/token.h"
 #include "server/auth.h"
+#include "server/ratelimit.h"
 
 int http_status_of(int err)
 {
@@ -388,6 +389,8 @@ static int run_handler(struct req *r, const struct route *rt)
 	int write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
 	if (!(rt->flags & ROUTE_PUBLIC) && (rc = authenticate(r, write)))
 		return rc;
+	if (r->who.user[0] && (r->retry_after = ratelimit_take(a->rate_user, r->who.user, r->now)))
+		return req_fail(r, TQ_ERATE, "too many requests from this user; retry in %d s", r->retry_after);
 	if ((rt->flags & ROUTE_ADMIN) && strcmp(r->who.role, "admin") != 0)
 		return req_fail(r, TQ_EFORBIDDEN, "only the cell admin may do this");
 	if ((rt->flags & ROUTE_WRITE) && !(rt->flags & ROUTE_ALLOW_VIEWER) && strcmp(r->who.role, "viewer") == 0)
@@ -475,6 +478,11 @@ static struct MHD_Response *problem_response(struct req *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
 	if (status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (status == 429) {
+		char secs[16];
+		snprintf(secs, sizeof secs, "%d", r->retry_after > 0 ? r->retry_after : 1);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	return resp;
 }
 
@@ -525,6 +533,25 @@ static void req_free(struct req *r)
 	free(r);
 }
 
+/* Per source address, before anything is read or parsed. */
+static int addr_limited(struct app *a, struct MHD_Connection *conn, struct req *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr);
+	}
+	r->retry_after = ratelimit_take(a->rate_addr, addr, app_now());
+	if (!r->retry_after)
+		return 0;
+	req_fail(r, TQ_ERATE, "too many requests from this address; retry in %d s", r->retry_after);
+	return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -547,6 +574,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		}
 		*con_cls = r;
+		if (a->rate_addr && addr_limited(a, conn, r)) {
+			struct MHD_Response *resp = problem_response(r);
+			enum MHD_Result ok = MHD_queue_response(conn, 429, resp);
+			MHD_destroy_response(resp);
+			return ok;
+		}
 		/* Refuse an announced oversized body before reading any of it. */
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > a->max_body)
@@ -655,25 +688,82 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss)
 	return TQ_OK;
 }
 
+/* Reads a whole PEM file (small: certificates and keys). Returns owned. */
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+			buf[n] = '\0';
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
 int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **out)
 {
 	struct sockaddr_storage ss;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
+	char *cert = NULL, *key = NULL;
+	/* TLS 1.2 and 1.3 only. */
+	static const char priorities[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE";
+
 	if (parse_listen(o->listen, &ss)) {
 		fprintf(stderr, "tansiqd: bad --listen address '%s' (want ADDR:PORT)\n", o->listen);
 		return TQ_EINVALID;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (!o->tls_cert != !o->tls_key) {
+		fprintf(stderr, "tansiqd: --tls-cert and --tls-key go together\n");
+		return TQ_EINVALID;
+	}
+	if (o->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			fprintf(stderr, "tansiqd: this libmicrohttpd has no TLS support\n");
+			return TQ_EINVALID;
+		}
+		cert = read_pem(o->tls_cert);
+		key = read_pem(o->tls_key);
+		if (!cert || !key) {
+			fprintf(stderr, "tansiqd: cannot read %s\n", cert ? o->tls_key : o->tls_cert);
+			free(cert);
+			if (key)
+				sodium_memzero(key, strlen(key));
+			free(key);
+			return TQ_EINVALID;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	if (o->rate_limit > 0) {
+		a->rate_user = ratelimit_new(o->rate_limit, 2 * o->rate_limit);
+		a->rate_addr = ratelimit_new(4 * o->rate_limit, 8 * o->rate_limit);
+	}
 	*out = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_HTTPS_MEM_CERT, cert ? cert : "",
+				MHD_OPTION_HTTPS_MEM_KEY, key ? key : "",
+				MHD_OPTION_HTTPS_PRIORITIES, priorities,
 				MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 4,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				MHD_OPTION_END);
+	free(cert);
+	if (key)
+		sodium_memzero(key, strlen(key));
+	free(key);
 	if (!*out) {
 		fprintf(stderr, "tansiqd: cannot listen on %s\n", o->listen);
 		return TQ_EIO;
@@ -681,8 +771,11 @@ int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **
 	return TQ_OK;
 }
 
-void http_stop(struct MHD_Daemon *d)
+void http_stop(struct app *a, struct MHD_Daemon *d)
 {
 	if (d)
 		MHD_stop_daemon(d);
+	ratelimit_free(a->rate_user);
+	ratelimit_free(a->rate_addr);
+	a->rate_user = a->rate_addr = NULL;
 }

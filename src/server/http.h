@@ -46,6 +46,7 @@ struct req {
 	char set_cookie[256];                /* Set-Cookie of the answer, if any */
 	/* problem */
 	int err;
+	int retry_after;                     /* seconds, for 429 */
 	char detail[512];
 	struct tq_field_error errors[REQ_MAX_ERRORS];
 	int nerrors;
@@ -77,11 +78,12 @@ extern const struct route *const http_route_tables[];
 
 struct http_options {
 	const char *listen;   /* "ADDR:PORT" */
-	const char *tls_cert, *tls_key;
+	const char *tls_cert, *tls_key;   /* PEM files; both or neither */
 	unsigned threads;
+	double rate_limit;    /* requests/s per user (source addresses get 4x); 0 = off */
 };
 TQ_MUST_USE int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **out);
-void http_stop(struct MHD_Daemon *d);
+void http_stop(struct app *a, struct MHD_Daemon *d);
 
 /* Answers. req_json takes the reference. */
 void req_json(struct req *r, int status, json_t *body);

@@ -33,14 +33,16 @@ struct options {
 	const char *listen;
 	const char *tls_cert, *tls_key;
 	int demo, insecure, init;
+	double rate_limit;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tansiqd init [--data DIR]\n"
 		   "       tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]\n"
-		   "               [--tls-cert FILE --tls-key FILE]\n"
-		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080\n");
+		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N]\n"
+		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
+		   "          each source address gets 4x)\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -49,11 +51,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"rate-limit", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
 	o->listen = "127.0.0.1:8080";
+	o->rate_limit = 100;
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		o->init = 1;
 		argv[1] = argv[0];
@@ -68,6 +71,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'I': o->insecure = 1; break;
 		case 'c': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
+		case 'r': {
+			char *end;
+			o->rate_limit = strtod(optarg, &end);
+			if (*end || o->rate_limit < 0 || o->rate_limit > 1e6) {
+				fprintf(stderr, "tansiqd: --rate-limit wants requests per second (0 = off)\n");
+				return -1;
+			}
+			break;
+		}
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -155,7 +167,8 @@ static int serve(const struct options *o)
 {
 	struct app app;
 	struct MHD_Daemon *daemon = NULL;
-	struct http_options hopts = {.listen = o->listen, .tls_cert = o->tls_cert, .tls_key = o->tls_key};
+	struct http_options hopts = {.listen = o->listen, .tls_cert = o->tls_cert, .tls_key = o->tls_key,
+				     .rate_limit = o->rate_limit};
 	sigset_t set;
 	int sig, rc;
 
@@ -193,7 +206,7 @@ static int serve(const struct options *o)
 		return EXIT_USAGE;
 	}
 	if (sweeper_start(&app)) {
-		http_stop(daemon);
+		http_stop(&app, daemon);
 		app_close(&app);
 		return EXIT_STORE;
 	}
@@ -208,13 +221,13 @@ static int serve(const struct options *o)
 			json_decref(tokens);
 		}
 	}
-	printf("listening on http://%s\n", o->listen);
+	printf("listening on %s://%s\n", o->tls_cert ? "https" : "http", o->listen);
 	fflush(stdout);
 	while (sigwait(&set, &sig) != 0)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
 	sweeper_stop(&app);
-	http_stop(daemon);
+	http_stop(&app, daemon);
 	app_close(&app);
 	return 0;
 }
