@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config clang
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
   libgeos-dev libproj-dev proj-data libsodium-dev libcurl4-openssl-dev libcmocka-dev
-  python3 python3-pytest python3-requests python3-icalendar gdal-bin
+  python3 python3-pytest python3-requests python3-icalendar python3-cryptography python3-yaml gdal-bin
   curl ca-certificates openssl
 )
 # Extra groups asked for by the caller (e.g. `deps.sh browser`).

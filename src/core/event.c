@@ -15,6 +15,10 @@ int event_encode(const struct event *e, char **out, size_t *len)
 	tqtime_format(e->time, when);
 	sodium_bin2hex(salt, sizeof salt, e->salt, sizeof e->salt);
 	actor = json_pack("{s:s?, s:s}", "party", e->actor_party, "user", e->actor_user);
+	if (actor && e->actor_signature && e->actor_signed_body) {
+		json_object_set_new(actor, "signature", json_string(e->actor_signature));
+		json_object_set_new(actor, "signed_body", json_string(e->actor_signed_body));
+	}
 	root = json_pack("{s:o, s:O, s:s, s:s, s:s?, s:s}", "actor", actor, "payload", e->payload, "salt", salt,
 			 "time", when, "track", e->track, "type", e->type);
 	if (!root)

@@ -178,6 +178,8 @@ int app_emit(struct app *a, const struct who *actor, tq_time now, const char *ty
 		.track = track,
 		.actor_party = actor->party[0] ? actor->party : NULL,
 		.actor_user = actor->user,
+		.actor_signature = actor->signature,
+		.actor_signed_body = actor->signed_body,
 		.time = now,
 		.payload = payload,
 	};

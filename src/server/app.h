@@ -27,6 +27,10 @@ struct who {
 	char name[128];
 	char party[16];  /* "" for the cell admin and for the server */
 	char role[16];   /* admin | operator | viewer | server */
+	/* Set when the request carried a valid Tansiq-Signature (base64 strings
+	 * owned by the request). */
+	const char *signature;
+	const char *signed_body;
 };
 
 typedef void (*app_after_fn)(void *ctx);

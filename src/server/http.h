@@ -34,6 +34,7 @@ struct req {
 	json_t *json;                        /* parsed body, NULL when there is none */
 	struct who who;
 	int by_cookie;                       /* authenticated by the console's session cookie */
+	char *signature_b64, *body_b64;      /* a verified party signature and the body it covers */
 	tq_time now;
 	const char *local_auth;              /* Authorization of an in-process request */
 	/* answer */
