@@ -1,0 +1,795 @@
+#include "core/engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+#include "core/volume.h"
+
+struct engine {
+	struct geo_ctx *geo;
+	GEOSContextHandle_t h;
+	struct engine_margins m;
+	struct volume_index *idx;
+};
+
+/* ---- engine lifecycle --------------------------------------------------- */
+
+struct engine *engine_new(struct geo_ctx *geo, const struct engine_margins *m)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	if (!(e->idx = volume_index_new())) {
+		free(e);
+		return NULL;
+	}
+	e->geo = geo;
+	e->h = geo_ctx_geos(geo);
+	engine_set_margins(e, m);
+	return e;
+}
+
+void engine_set_margins(struct engine *e, const struct engine_margins *m)
+{
+	e->m = *m;
+	if (!(e->m.separation_m > 0))
+		e->m.separation_m = 0;
+	if (!(e->m.vertical_separation_m > 0))
+		e->m.vertical_separation_m = 0;
+	if (e->m.time_margin_ms < 0)
+		e->m.time_margin_ms = 0;
+}
+
+void engine_free(struct engine *e)
+{
+	struct subject *s;
+	size_t pos = 0;
+	if (!e)
+		return;
+	while ((s = volume_index_next(e->idx, &pos)))
+		subject_free(e->geo, s);
+	volume_index_free(e->idx);
+	free(e);
+}
+
+size_t engine_count(const struct engine *e)
+{
+	return volume_index_count(e->idx);
+}
+
+const struct subject *engine_get(const struct engine *e, const char *id)
+{
+	return volume_index_get(e->idx, id);
+}
+
+int engine_remove(struct engine *e, const char *id)
+{
+	struct subject *s = volume_index_get(e->idx, id);
+	if (!s)
+		return TQ_ENOTFOUND;
+	volume_index_remove(e->idx, s);
+	subject_free(e->geo, s);
+	return 0;
+}
+
+static int footprint_bbox(GEOSContextHandle_t h, const GEOSGeometry *g, double *bb)
+{
+	if (!GEOSGeom_getXMin_r(h, g, &bb[0]) || !GEOSGeom_getYMin_r(h, g, &bb[1]) ||
+	    !GEOSGeom_getXMax_r(h, g, &bb[2]) || !GEOSGeom_getYMax_r(h, g, &bb[3]))
+		return TQ_EINTERNAL;
+	return 0;
+}
+
+int engine_upsert(struct engine *e, struct subject *s)
+{
+	int rc;
+	if (!s)
+		return TQ_EINTERNAL;
+	if (engine_get(e, s->id) && (rc = engine_remove(e, s->id)))
+		goto fail;
+	if (s->type == SUBJECT_ZONE && (s->status == ZONE_REJECTED || s->status == ZONE_WITHDRAWN)) {
+		subject_free(e->geo, s);
+		return 0;
+	}
+	if ((rc = footprint_bbox(e->h, s->footprint, s->bbox)) || (rc = volume_index_insert(e->idx, s)))
+		goto fail;
+	return 0;
+fail:
+	subject_free(e->geo, s);
+	return rc;
+}
+
+int engine_set_zone_status(struct engine *e, const char *id, enum zone_status st)
+{
+	struct subject *s = volume_index_get(e->idx, id);
+	if (!s || s->type != SUBJECT_ZONE)
+		return TQ_ENOTFOUND;
+	if (st == ZONE_REJECTED || st == ZONE_WITHDRAWN)
+		return engine_remove(e, id);
+	s->status = st;
+	return 0;
+}
+
+/* ---- findings ----------------------------------------------------------- */
+
+static const char *const finding_kind_names[] = {
+	"activity_overlap",    "demilitarized_breach", "limitation_exceeded",      "influence_entry",
+	"protected_site_risk", "deployment_risk",      "restricted_airspace_entry",
+};
+
+const char *finding_kind_name(enum finding_kind k)
+{
+	return (unsigned)k < sizeof finding_kind_names / sizeof finding_kind_names[0] ? finding_kind_names[k] : "?";
+}
+
+const char *finding_severity_name(enum finding_severity s)
+{
+	return s == FINDING_CRITICAL ? "critical" : "warning";
+}
+
+void finding_list_init(struct finding_list *l)
+{
+	*l = (struct finding_list){0};
+}
+
+static void finding_release(struct finding *f)
+{
+	for (size_t i = 0; i < f->n_subjects; i++)
+		free(f->subjects[i].id);
+	free(f->subjects);
+	free(f->parties);
+	json_decref(f->overlap_geometry);
+	free(f->key);
+}
+
+void finding_list_clear(struct finding_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		finding_release(&l->items[i]);
+	free(l->items);
+	*l = (struct finding_list){0};
+}
+
+static json_t *time_json(tq_time t)
+{
+	char buf[TQTIME_BUFSZ];
+	if (t == TQ_TIME_MIN || t == TQ_TIME_MAX)
+		return json_null();
+	tqtime_format(t, buf);
+	return json_string(buf);
+}
+
+json_t *finding_to_json(const struct finding *f)
+{
+	json_t *subjects = json_array(), *parties = json_array(), *o = NULL;
+	if (!subjects || !parties)
+		goto fail;
+	for (size_t i = 0; i < f->n_subjects; i++)
+		if (json_array_append_new(subjects, json_pack("{s:s, s:s, s:s}", "type",
+							      subject_type_name(f->subjects[i].type), "id",
+							      f->subjects[i].id, "party", f->subjects[i].party)))
+			goto fail;
+	for (size_t i = 0; i < f->n_parties; i++)
+		if (json_array_append_new(parties, json_string(f->parties[i])))
+			goto fail;
+	o = json_pack("{s:s, s:s, s:O, s:O, s:{s:O, s:{s:f, s:f}, s:{s:o, s:o}}}", "kind", finding_kind_name(f->kind),
+		      "severity", finding_severity_name(f->severity), "subjects", subjects, "parties", parties,
+		      "overlap", "geometry", f->overlap_geometry ? f->overlap_geometry : json_null(), "altitude",
+		      "min_m", f->alt_min, "max_m", f->alt_max, "window", "start", time_json(f->start), "end",
+		      time_json(f->end));
+	if (!o)
+		goto fail;
+	if (f->kind == FINDING_LIMITATION_EXCEEDED) {
+		json_t *ex = json_object();
+		if (!ex || json_object_set_new(o, "exceeded", ex))
+			goto fail;
+		for (int i = 0; i < STRENGTH_COUNT; i++)
+			if ((f->exceeded_mask & (1u << i)) &&
+			    json_object_set_new(ex, strength_field_name((enum strength_field)i),
+						json_pack("{s:I, s:I}", "cap", (json_int_t)f->cap[i], "declared",
+							  (json_int_t)f->declared[i])))
+				goto fail;
+	}
+	json_decref(subjects);
+	json_decref(parties);
+	return o;
+fail:
+	json_decref(subjects);
+	json_decref(parties);
+	json_decref(o);
+	return NULL;
+}
+
+/* ---- one check ---------------------------------------------------------- */
+
+struct check {
+	struct engine *e;
+	const struct subject *c;
+	const GEOSPreparedGeometry *cprep; /* candidate footprint, prepared here */
+	GEOSGeometry *cbuf;                /* candidate footprint + separation_m */
+	const GEOSPreparedGeometry *cbufprep;
+	double cbb[4];  /* candidate's bounding box */
+	struct volume_query q; /* candidate's extent grown by the margins */
+	struct finding_list *out;
+};
+
+static const GEOSPreparedGeometry *prep_of(struct check *k, const struct subject *s)
+{
+	GEOSContextHandle_t h = k->e->h;
+	if (s == k->c) {
+		if (!k->cprep)
+			k->cprep = GEOSPrepare_r(h, s->footprint);
+		return k->cprep;
+	}
+	/* Indexed subjects are ours to annotate; the cache lives as long as the
+	 * subject. Only zones are asked for (see the callers), which keeps
+	 * activities and deployments at one geometry each. */
+	struct subject *m = (struct subject *)s;
+	if (!m->prepared)
+		m->prepared = GEOSPrepare_r(h, m->footprint);
+	return m->prepared;
+}
+
+/* 1 when the interiors of p's geometry and g meet, 0 when not, <0 on error. */
+static int interiors_meet(GEOSContextHandle_t h, const GEOSPreparedGeometry *p, const GEOSGeometry *g)
+{
+	if (!p)
+		return TQ_ENOMEM;
+	char r = GEOSPreparedIntersects_r(h, p, g);
+	if (r == 2)
+		return TQ_EINTERNAL;
+	if (!r)
+		return 0;
+	r = GEOSPreparedTouches_r(h, p, g);
+	if (r == 2)
+		return TQ_EINTERNAL;
+	return !r;
+}
+
+static tq_time sat_add(tq_time a, int64_t b)
+{
+	return a > TQ_TIME_MAX - b ? TQ_TIME_MAX : a + b;
+}
+
+static int time_meet(const struct subject *a, const struct subject *b, int64_t margin)
+{
+	tq_time lo = a->start > b->start ? a->start : b->start;
+	tq_time hi = a->end < b->end ? a->end : b->end;
+	return lo < sat_add(hi, margin);
+}
+
+static int alt_meet(const struct subject *a, const struct subject *b, double margin)
+{
+	double lo = fmax(a->alt_min, b->alt_min), hi = fmin(a->alt_max, b->alt_max);
+	if (lo < hi + margin)
+		return 1;
+	/* A band of zero thickness (e.g. at ground level) has no measure to
+	 * overlap with; it counts where it lies inside the other band. */
+	return (a->alt_min == a->alt_max || b->alt_min == b->alt_max) && lo <= hi;
+}
+
+struct rule {
+	enum finding_kind kind;
+	int margin;                 /* margins apply, else zone entry */
+	const struct subject *zone; /* NULL for two non-zones */
+};
+
+static int is_strike(const struct subject *s)
+{
+	return s->type == SUBJECT_ACTIVITY && s->kind == ACT_STRIKE;
+}
+
+/* Which rule, if any, links a and b (api.md Conflicts, architecture.md). */
+static int pair_rule(const struct subject *a, const struct subject *b, struct rule *r)
+{
+	const struct subject *z = NULL, *x = NULL;
+	if (a->type == SUBJECT_ZONE && b->type == SUBJECT_ZONE)
+		return 0;
+	if (a->type == SUBJECT_ZONE)
+		z = a, x = b;
+	else if (b->type == SUBJECT_ZONE)
+		z = b, x = a;
+	*r = (struct rule){.zone = z};
+	if (z) {
+		if (z->status != ZONE_IN_FORCE)
+			return 0;
+		int foreign = strcmp(x->party, z->owner) != 0;
+		switch ((enum zone_kind)z->kind) {
+		case ZONE_DEMILITARIZED:
+			r->kind = FINDING_DEMILITARIZED_BREACH;
+			return 1;
+		case ZONE_INFLUENCE:
+			r->kind = FINDING_INFLUENCE_ENTRY;
+			return x->type == SUBJECT_ACTIVITY && foreign;
+		case ZONE_RESTRICTED_AIRSPACE:
+			r->kind = FINDING_RESTRICTED_AIRSPACE_ENTRY;
+			return x->type == SUBJECT_ACTIVITY && foreign;
+		case ZONE_PROTECTED_SITE:
+			r->kind = FINDING_PROTECTED_SITE_RISK;
+			r->margin = 1;
+			return is_strike(x);
+		case ZONE_BASE:
+			r->kind = FINDING_DEPLOYMENT_RISK;
+			r->margin = 1;
+			return is_strike(x) && foreign;
+		case ZONE_LIMITATION: /* aggregate rule, see limitation_sweep */
+			return 0;
+		}
+		return 0;
+	}
+	if (!strcmp(a->party, b->party))
+		return 0;
+	r->margin = 1;
+	if (a->type == SUBJECT_ACTIVITY && b->type == SUBJECT_ACTIVITY) {
+		r->kind = FINDING_ACTIVITY_OVERLAP;
+		return 1;
+	}
+	r->kind = FINDING_DEPLOYMENT_RISK;
+	return (a->type == SUBJECT_DEPLOYMENT && is_strike(b)) || (b->type == SUBJECT_DEPLOYMENT && is_strike(a));
+}
+
+static int ensure_cbuf(struct check *k)
+{
+	int rc;
+	if (k->cbufprep)
+		return 0;
+	if (!k->cbuf && (rc = geo_buffer_m(k->e->geo, k->c->footprint, k->e->m.separation_m, &k->cbuf)))
+		return rc;
+	if (!(k->cbufprep = GEOSPrepare_r(k->e->h, k->cbuf)))
+		return TQ_ENOMEM;
+	return 0;
+}
+
+/* Does the rule hold between candidate c and indexed o? 1 / 0 / <0. */
+static int pair_holds(struct check *k, const struct subject *o, const struct rule *r)
+{
+	const struct subject *c = k->c;
+	const struct engine_margins *m = &k->e->m;
+	GEOSContextHandle_t h = k->e->h;
+	int rc;
+	if (!r->margin) {
+		if (!time_meet(c, o, 0) || !alt_meet(c, o, 0) || !volume_bbox_meet(k->cbb, o->bbox))
+			return 0;
+		const struct subject *x = r->zone == c ? o : c;
+		return interiors_meet(h, prep_of(k, r->zone), x->footprint);
+	}
+	if (!time_meet(c, o, m->time_margin_ms) || !alt_meet(c, o, m->vertical_separation_m))
+		return 0;
+	if (m->separation_m == 0) {
+		if (!volume_bbox_meet(k->cbb, o->bbox))
+			return 0;
+		const struct subject *p = o->type == SUBJECT_ZONE ? o : c;
+		return interiors_meet(h, prep_of(k, p), (p == c ? o : c)->footprint);
+	}
+	/* distance < separation  <=>  o meets the circumscribed buffer of c. */
+	if ((rc = ensure_cbuf(k)))
+		return rc;
+	char hit = o->type == SUBJECT_ZONE ? GEOSPreparedIntersects_r(h, prep_of(k, o), k->cbuf)
+					    : GEOSPreparedIntersects_r(h, k->cbufprep, o->footprint);
+	return hit == 2 ? TQ_EINTERNAL : hit;
+}
+
+/* -- building findings -- */
+
+static int cmp_party(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+static int cmp_fsubject(const void *pa, const void *pb)
+{
+	const struct finding_subject *a = pa, *b = pb;
+	if ((a->type == SUBJECT_ZONE) != (b->type == SUBJECT_ZONE))
+		return a->type == SUBJECT_ZONE ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static struct finding *finding_add(struct finding_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct finding *t = realloc(l->items, cap * sizeof *t);
+		if (!t)
+			return NULL;
+		l->items = t;
+		l->cap = cap;
+	}
+	struct finding *f = &l->items[l->n++];
+	memset(f, 0, sizeof *f);
+	return f;
+}
+
+static void append(char *buf, size_t size, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+	if (*len + n < size) {
+		memcpy(buf + *len, s, n + 1);
+		*len += n;
+	}
+}
+
+/* Subjects, parties, severity and key from `subs` (n; copied). */
+static int finding_fill(struct finding *f, enum finding_kind kind, const struct subject *const *subs, size_t n,
+			const char *suffix)
+{
+	f->kind = kind;
+	if (!(f->subjects = calloc(n, sizeof *f->subjects)) || !(f->parties = calloc(n, sizeof *f->parties)))
+		return TQ_ENOMEM;
+	int strike = 0;
+	for (size_t i = 0; i < n; i++) {
+		f->subjects[i].type = subs[i]->type;
+		if (!(f->subjects[i].id = strdup(subs[i]->id)))
+			return TQ_ENOMEM;
+		f->n_subjects++;
+		memcpy(f->subjects[i].party, subs[i]->owner, SUBJECT_PARTY_BYTES);
+		memcpy(f->parties[i], subs[i]->owner, SUBJECT_PARTY_BYTES);
+		strike |= is_strike(subs[i]);
+	}
+	qsort(f->subjects, n, sizeof *f->subjects, cmp_fsubject);
+	qsort(f->parties, n, sizeof *f->parties, cmp_party);
+	for (size_t i = 0; i < n; i++)
+		if (!f->n_parties || strcmp(f->parties[f->n_parties - 1], f->parties[i]))
+			memmove(f->parties[f->n_parties++], f->parties[i], SUBJECT_PARTY_BYTES);
+	f->severity = (kind == FINDING_DEMILITARIZED_BREACH || kind == FINDING_PROTECTED_SITE_RISK ||
+		       kind == FINDING_DEPLOYMENT_RISK || (kind == FINDING_ACTIVITY_OVERLAP && strike))
+			      ? FINDING_CRITICAL
+			      : FINDING_WARNING;
+
+	/* key: kind | ids sorted as strings | suffix */
+	char **ids = malloc(n * sizeof *ids);
+	size_t size = strlen(finding_kind_name(kind)) + (suffix ? strlen(suffix) : 0) + 2;
+	if (!ids)
+		return TQ_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = f->subjects[i].id;
+		size += strlen(ids[i]) + 1;
+	}
+	qsort(ids, n, sizeof *ids, cmp_str);
+	if (!(f->key = malloc(size))) {
+		free(ids);
+		return TQ_ENOMEM;
+	}
+	size_t len = 0;
+	f->key[0] = '\0';
+	append(f->key, size, &len, finding_kind_name(kind));
+	for (size_t i = 0; i < n; i++) {
+		append(f->key, size, &len, "|");
+		append(f->key, size, &len, ids[i]);
+	}
+	if (suffix)
+		append(f->key, size, &len, suffix);
+	free(ids);
+	return 0;
+}
+
+static int set_geometry(struct check *k, struct finding *f, GEOSGeometry *g /* takes */)
+{
+	int rc = geo_to_geojson(k->e->geo, g, &f->overlap_geometry);
+	geo_free(k->e->geo, g);
+	return rc;
+}
+
+static int add_pair(struct check *k, const struct subject *o, const struct rule *r)
+{
+	const struct subject *c = k->c;
+	const struct subject *subs[2] = {c, o};
+	GEOSContextHandle_t h = k->e->h;
+	struct finding *f = finding_add(k->out);
+	if (!f)
+		return TQ_ENOMEM;
+	int rc = finding_fill(f, r->kind, subs, 2, NULL);
+	if (rc)
+		return rc;
+	double lo = fmax(c->alt_min, o->alt_min), hi = fmin(c->alt_max, o->alt_max);
+	f->alt_min = fmin(lo, hi);
+	f->alt_max = fmax(lo, hi);
+	tq_time ts = c->start > o->start ? c->start : o->start, te = c->end < o->end ? c->end : o->end;
+	f->start = ts < te ? ts : te;
+	f->end = ts < te ? te : ts;
+
+	/* The overlap itself; for a conflict within the margin only, the part
+	 * of the other footprint that lies within the margin of the candidate. */
+	GEOSGeometry *g = GEOSIntersection_r(h, c->footprint, o->footprint);
+	if (g && GEOSisEmpty_r(h, g) == 1 && k->cbuf) {
+		geo_free(k->e->geo, g);
+		g = GEOSIntersection_r(h, k->cbuf, o->footprint);
+	}
+	if (g && GEOSisEmpty_r(h, g) == 1) {
+		geo_free(k->e->geo, g);
+		g = GEOSGeom_clone_r(h, o->footprint);
+	}
+	if (!g)
+		return TQ_EINTERNAL;
+	return set_geometry(k, f, g);
+}
+
+/* -- limitation_exceeded -- */
+
+struct contrib {
+	const struct subject *d;
+	tq_time s, e; /* deployment window clipped to the zone's */
+};
+
+static int cmp_time(const void *a, const void *b)
+{
+	tq_time x = *(const tq_time *)a, y = *(const tq_time *)b;
+	return (x > y) - (x < y);
+}
+
+static void time_key(char *buf, size_t size, tq_time t)
+{
+	if (t == TQ_TIME_MIN || t == TQ_TIME_MAX)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%lld", (long long)t);
+}
+
+static int limitation_finding(struct check *k, const struct subject *zone, const struct contrib *cs, size_t n,
+			      tq_time a, tq_time b, const int64_t *peak)
+{
+	GEOSContextHandle_t h = k->e->h;
+	const struct subject **subs = NULL;
+	GEOSGeometry **parts = NULL, *coll = NULL, *uni = NULL, *inter = NULL;
+	size_t ns = 0, np = 0;
+	char suffix[64], ta[24], tb[24];
+	int rc = TQ_ENOMEM;
+
+	if (!(subs = malloc((n + 1) * sizeof *subs)) || !(parts = malloc((n + 1) * sizeof *parts)))
+		goto fail;
+	subs[ns++] = zone;
+	for (size_t i = 0; i < n; i++) {
+		if (cs[i].s >= b || cs[i].e <= a)
+			continue;
+		subs[ns++] = cs[i].d;
+		if (!(parts[np] = GEOSGeom_clone_r(h, cs[i].d->footprint)))
+			goto fail;
+		np++;
+	}
+	struct finding *f = finding_add(k->out);
+	if (!f)
+		goto fail;
+	time_key(ta, sizeof ta, a);
+	time_key(tb, sizeof tb, b);
+	snprintf(suffix, sizeof suffix, "|%s|%s", ta, tb);
+	if ((rc = finding_fill(f, FINDING_LIMITATION_EXCEEDED, subs, ns, suffix)))
+		goto fail;
+	f->alt_min = zone->alt_min;
+	f->alt_max = zone->alt_max;
+	f->start = a;
+	f->end = b;
+	for (int i = 0; i < STRENGTH_COUNT; i++) {
+		f->cap[i] = zone->strength[i];
+		f->declared[i] = peak[i];
+		if (zone->strength[i] != SUBJECT_NO_CAP && peak[i] > zone->strength[i])
+			f->exceeded_mask |= 1u << i;
+	}
+	rc = TQ_EINTERNAL;
+	coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)np);
+	if (!coll)
+		goto fail;
+	np = 0; /* taken */
+	if (!(uni = GEOSUnaryUnion_r(h, coll)) || !(inter = GEOSIntersection_r(h, zone->footprint, uni)))
+		goto fail;
+	rc = set_geometry(k, f, inter);
+	inter = NULL;
+fail:
+	for (size_t i = 0; i < np; i++)
+		geo_free(k->e->geo, parts[i]);
+	geo_free(k->e->geo, coll);
+	geo_free(k->e->geo, uni);
+	geo_free(k->e->geo, inter);
+	free(parts);
+	free(subs);
+	return rc;
+}
+
+/* Sweeps the deployments inside an in-force limitation zone over time.
+ * `must` (a deployment candidate, or NULL) restricts the findings to the
+ * intervals it contributes to. */
+static int limitation_sweep(struct check *k, const struct subject *zone, const struct subject *must)
+{
+	struct engine *e = k->e;
+	struct contrib *cs = NULL;
+	tq_time *times = NULL;
+	size_t n = 0, nt = 0;
+	int rc, any_cap = 0;
+
+	for (int i = 0; i < STRENGTH_COUNT; i++)
+		any_cap |= zone->strength[i] != SUBJECT_NO_CAP;
+	if (!any_cap)
+		return 0;
+	struct subject **found;
+	size_t nfound;
+	struct volume_query q = {.start = zone->start, .end = zone->end, .alt_min = -INFINITY, .alt_max = INFINITY};
+	memcpy(q.bbox, zone->bbox, sizeof q.bbox);
+	if ((rc = volume_index_query(e->idx, &q, &found, &nfound)))
+		return rc;
+	/* The query's scratch is reused by the next one: copy what we keep. */
+	if (!(cs = malloc((nfound + 1) * sizeof *cs))) {
+		rc = TQ_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i <= nfound; i++) {
+		const struct subject *d = i < nfound ? found[i] : k->c;
+		if (d->type != SUBJECT_DEPLOYMENT)
+			continue;
+		if (i < nfound && !strcmp(d->id, k->c->id))
+			continue; /* the candidate's old self */
+		if (!time_meet(d, zone, 0))
+			continue;
+		if ((rc = interiors_meet(e->h, prep_of(k, zone), d->footprint)) < 0)
+			goto fail;
+		if (!rc)
+			continue;
+		cs[n].d = d;
+		cs[n].s = d->start > zone->start ? d->start : zone->start;
+		cs[n].e = d->end < zone->end ? d->end : zone->end;
+		n++;
+	}
+	if (!n)
+		goto done;
+	if (!(times = malloc(2 * n * sizeof *times))) {
+		rc = TQ_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		times[nt++] = cs[i].s;
+		times[nt++] = cs[i].e;
+	}
+	qsort(times, nt, sizeof *times, cmp_time);
+	size_t u = 0;
+	for (size_t i = 0; i < nt; i++)
+		if (!u || times[u - 1] != times[i])
+			times[u++] = times[i];
+	nt = u;
+
+	/* Segments [times[j], times[j+1]); runs of segments in excess merge. */
+	int64_t peak[STRENGTH_COUNT] = {0};
+	int in_run = 0;
+	tq_time run_start = 0;
+	for (size_t j = 0; j + 1 <= nt; j++) {
+		int excess = 0;
+		int64_t sum[STRENGTH_COUNT] = {0};
+		if (j + 1 < nt) {
+			for (size_t i = 0; i < n; i++)
+				if (cs[i].s <= times[j] && cs[i].e > times[j])
+					for (int f = 0; f < STRENGTH_COUNT; f++)
+						sum[f] += cs[i].d->strength[f];
+			for (int f = 0; f < STRENGTH_COUNT; f++)
+				excess |= zone->strength[f] != SUBJECT_NO_CAP && sum[f] > zone->strength[f];
+		}
+		if (excess) {
+			if (!in_run) {
+				in_run = 1;
+				run_start = times[j];
+				memset(peak, 0, sizeof peak);
+			}
+			for (int f = 0; f < STRENGTH_COUNT; f++)
+				if (sum[f] > peak[f])
+					peak[f] = sum[f];
+			continue;
+		}
+		if (!in_run)
+			continue;
+		in_run = 0;
+		tq_time run_end = times[j];
+		int involved = !must;
+		for (size_t i = 0; i < n && !involved; i++)
+			involved = cs[i].d == must && cs[i].s < run_end && cs[i].e > run_start;
+		if (involved && (rc = limitation_finding(k, zone, cs, n, run_start, run_end, peak)))
+			goto fail;
+	}
+done:
+	rc = 0;
+fail:
+	free(times);
+	free(cs);
+	return rc;
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+	const struct finding *a = pa, *b = pb;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+/* Could a margin rule involve this candidate at all? */
+static int needs_margin(const struct subject *c)
+{
+	if (c->type != SUBJECT_ZONE)
+		return 1;
+	return c->kind == ZONE_PROTECTED_SITE || c->kind == ZONE_BASE;
+}
+
+int engine_check(struct engine *e, const struct subject *c, struct finding_list *out)
+{
+	struct check k = {.e = e, .c = c, .out = out};
+	struct subject **cands = NULL;
+	size_t ncand = 0;
+	int rc = 0;
+
+	finding_list_clear(out);
+	if (!c || !c->footprint)
+		return TQ_EINTERNAL;
+	if (c->type == SUBJECT_ZONE && c->status != ZONE_IN_FORCE)
+		return 0; /* a zone not in force applies no rule, and no rule applies to zones */
+	double *bb = k.cbb;
+	if ((rc = footprint_bbox(e->h, c->footprint, bb)))
+		return rc;
+	memcpy(k.q.bbox, bb, sizeof k.q.bbox);
+	k.q.start = c->start;
+	k.q.end = c->end;
+	k.q.alt_min = c->alt_min;
+	k.q.alt_max = c->alt_max;
+	if (needs_margin(c)) {
+		double dlon, dlat;
+		geo_metres_to_degrees(e->m.separation_m, bb[1], bb[3], &dlon, &dlat);
+		k.q.bbox[0] -= dlon;
+		k.q.bbox[2] += dlon;
+		k.q.bbox[1] -= dlat;
+		k.q.bbox[3] += dlat;
+		k.q.start = c->start < TQ_TIME_MIN + e->m.time_margin_ms ? TQ_TIME_MIN : c->start - e->m.time_margin_ms;
+		k.q.end = sat_add(c->end, e->m.time_margin_ms);
+		k.q.alt_min -= e->m.vertical_separation_m;
+		k.q.alt_max += e->m.vertical_separation_m;
+	}
+	struct subject **found;
+	if ((rc = volume_index_query(e->idx, &k.q, &found, &ncand)))
+		goto fail;
+	if (ncand && !(cands = malloc(ncand * sizeof *cands))) {
+		rc = TQ_ENOMEM;
+		goto fail;
+	}
+	if (ncand)
+		memcpy(cands, found, ncand * sizeof *cands);
+
+	for (size_t i = 0; i < ncand; i++) {
+		const struct subject *o = cands[i];
+		struct rule r;
+		if (o == c || !strcmp(o->id, c->id) || !pair_rule(c, o, &r))
+			continue;
+		if ((rc = pair_holds(&k, o, &r)) < 0)
+			goto fail;
+		if (rc && (rc = add_pair(&k, o, &r)))
+			goto fail;
+	}
+	/* limitation_exceeded, an aggregate over all deployments in a zone */
+	if (c->type == SUBJECT_ZONE && c->kind == ZONE_LIMITATION) {
+		if ((rc = limitation_sweep(&k, c, NULL)))
+			goto fail;
+	} else if (c->type == SUBJECT_DEPLOYMENT) {
+		for (size_t i = 0; i < ncand; i++) {
+			const struct subject *z = cands[i];
+			if (z->type != SUBJECT_ZONE || z->kind != ZONE_LIMITATION || z->status != ZONE_IN_FORCE ||
+			    !strcmp(z->id, c->id) || !time_meet(z, c, 0) || !volume_bbox_meet(z->bbox, k.cbb))
+				continue;
+			if ((rc = interiors_meet(e->h, prep_of(&k, z), c->footprint)) < 0)
+				goto fail;
+			if (rc && (rc = limitation_sweep(&k, z, c)))
+				goto fail;
+		}
+	}
+	if (out->n)
+		qsort(out->items, out->n, sizeof *out->items, cmp_finding);
+	rc = 0;
+fail:
+	if (rc)
+		finding_list_clear(out);
+	free(cands);
+	if (k.cprep)
+		GEOSPreparedGeom_destroy_r(e->h, k.cprep);
+	if (k.cbufprep)
+		GEOSPreparedGeom_destroy_r(e->h, k.cbufprep);
+	geo_free(e->geo, k.cbuf);
+	return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * engine — the conflict engine of one track: the live subjects (zones,
+ * deployments, activities) in an in-memory spatio-temporal index, and the
+ * rules of api.md ("Conflicts", "Precise rules" 1–3) applied to a candidate.
+ *
+ * Promises:
+ * - engine_check finds every conflict involving the candidate against the
+ *   indexed subjects (without inserting it; an indexed subject with the
+ *   candidate's id is its old self and is ignored), in a deterministic order
+ *   (by kind, then key). The same state and candidate give the same findings.
+ * - Margins (separation_m, vertical_separation_m, time_margin_ms) apply to
+ *   activity_overlap, protected_site_risk and deployment_risk: two volumes
+ *   conflict when in each dimension they overlap with positive measure or
+ *   their gap is below the margin (margin 0: touching is no conflict). The
+ *   horizontal gap is the distance between footprints in metres (geo.h).
+ *   Zone-entry rules (demilitarized_breach, influence_entry,
+ *   restricted_airspace_entry, limitation_exceeded) use the footprint itself:
+ *   interiors must intersect (touching is not entry), time windows must
+ *   overlap with positive measure, altitude bands too — except that a band of
+ *   zero thickness (min == max) counts where it lies inside the other band.
+ * - Only zones ZONE_IN_FORCE apply rules (their valid window is their time
+ *   extent). influence_entry is reported whether or not the owner consented:
+ *   consent is a state of the conflict, kept by the server, matched by key.
+ * - limitation_exceeded: the sum of every party's declared strength inside the
+ *   zone, per cap field, at each instant; one finding per zone and per maximal
+ *   interval in which some field exceeds its cap, reported to a deployment
+ *   candidate only for intervals it contributes to. `exceeded` holds, per
+ *   exceeded field, the cap and the highest declared sum in the interval.
+ * - A finding's key is "<kind>|<sorted subject ids joined by |>", and for
+ *   limitation_exceeded "|<start ms>|<end ms>" appended ("-" for an open end).
+ *
+ * Not thread-safe: one engine per track, used by one thread at a time (with
+ * its geo_ctx). Completed, cancelled, rejected and withdrawn subjects must be
+ * removed by the caller (engine_remove / engine_set_zone_status).
+ */
+#ifndef TQ_ENGINE_H
+#define TQ_ENGINE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/geo.h"
+#include "core/subject.h"
+#include "core/tqerr.h"
+#include "core/tqtime.h"
+
+struct engine_margins {
+	double separation_m;          /* >= 0 */
+	double vertical_separation_m; /* >= 0 */
+	int64_t time_margin_ms;       /* >= 0 */
+};
+
+enum finding_kind {
+	FINDING_ACTIVITY_OVERLAP,
+	FINDING_DEMILITARIZED_BREACH,
+	FINDING_LIMITATION_EXCEEDED,
+	FINDING_INFLUENCE_ENTRY,
+	FINDING_PROTECTED_SITE_RISK,
+	FINDING_DEPLOYMENT_RISK,
+	FINDING_RESTRICTED_AIRSPACE_ENTRY,
+};
+enum finding_severity { FINDING_WARNING, FINDING_CRITICAL };
+
+struct finding_subject {
+	enum subject_type type;
+	char *id; /* owned */
+	char party[SUBJECT_PARTY_BYTES];
+};
+
+struct finding {
+	enum finding_kind kind;
+	enum finding_severity severity;
+	struct finding_subject *subjects; /* zone first, then by id */
+	size_t n_subjects;
+	char (*parties)[SUBJECT_PARTY_BYTES]; /* affected parties, sorted, unique */
+	size_t n_parties;
+	json_t *overlap_geometry; /* owned GeoJSON: the overlap, or the part of
+				     the other footprint within the margin */
+	double alt_min, alt_max;  /* overlap band (or the gap within the margin) */
+	tq_time start, end;       /* overlap window (or the gap); open ends MIN/MAX */
+	unsigned exceeded_mask;   /* limitation: bit per enum strength_field */
+	int64_t cap[STRENGTH_COUNT], declared[STRENGTH_COUNT];
+	char *key; /* owned; stable across re-checks */
+};
+
+struct finding_list {
+	struct finding *items;
+	size_t n, cap;
+};
+
+void finding_list_init(struct finding_list *l);
+/* Frees every finding; the list stays usable. */
+void finding_list_clear(struct finding_list *l);
+
+const char *finding_kind_name(enum finding_kind k);
+const char *finding_severity_name(enum finding_severity s);
+/* api.md conflict fields: kind, severity, subjects, parties, overlap
+ * {geometry, altitude {min_m, max_m}, window {start, end} (null for an open
+ * end)}, and "exceeded" for limitation_exceeded. Returns owned; NULL on OOM. */
+json_t *finding_to_json(const struct finding *f);
+
+struct engine;
+
+/* Borrows geo (must outlive the engine). Returns owned; free with engine_free. */
+struct engine *engine_new(struct geo_ctx *geo, const struct engine_margins *m);
+void engine_free(struct engine *e);
+void engine_set_margins(struct engine *e, const struct engine_margins *m);
+
+/* Takes s (always, also on failure); replaces an indexed subject with the
+ * same id. Zones that are rejected or withdrawn are not indexed (freed). */
+TQ_MUST_USE int engine_upsert(struct engine *e, struct subject *s);
+/* TQ_ENOTFOUND when id is not indexed. */
+TQ_MUST_USE int engine_remove(struct engine *e, const char *id);
+/* Borrowed; NULL when not indexed. */
+const struct subject *engine_get(const struct engine *e, const char *id);
+/* Changes an indexed zone's status; rejected/withdrawn remove it. */
+TQ_MUST_USE int engine_set_zone_status(struct engine *e, const char *id, enum zone_status st);
+size_t engine_count(const struct engine *e);
+
+/* Fills out (cleared first) with every finding involving candidate. */
+TQ_MUST_USE int engine_check(struct engine *e, const struct subject *candidate, struct finding_list *out);
+
+#endif

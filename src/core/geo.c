@@ -1,0 +1,668 @@
+#include "core/geo.h"
+
+#include <math.h>
+#include <proj.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+/* Local projections are cached by their centre rounded to 0.1 degree: a
+ * centre up to ~5 km off changes distances by far less than a millimetre,
+ * and creating a PJ costs ~30 us. The rounding, not the cache state, decides
+ * the centre, so results do not depend on what was cached. */
+#define PJ_CACHE 64
+#define PJ_GRID 10.0 /* cells per degree */
+
+struct pj_slot {
+	int32_t ix, iy;
+	PJ *pj;
+};
+
+struct geo_ctx {
+	GEOSContextHandle_t geos;
+	PJ_CONTEXT *proj;
+	struct pj_slot pjs[PJ_CACHE];
+	char last_error[256]; /* GEOS's last complaint, for debugging */
+};
+
+static void geos_message(const char *msg, void *userdata)
+{
+	struct geo_ctx *ctx = userdata;
+	snprintf(ctx->last_error, sizeof ctx->last_error, "%s", msg);
+}
+
+static void geos_notice(const char *msg, void *userdata)
+{
+	(void)msg;
+	(void)userdata;
+}
+
+struct geo_ctx *geo_ctx_new(void)
+{
+	struct geo_ctx *ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		return NULL;
+	ctx->geos = GEOS_init_r();
+	if (!ctx->geos)
+		goto fail;
+	GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_message, ctx);
+	GEOSContext_setNoticeMessageHandler_r(ctx->geos, geos_notice, ctx);
+	ctx->proj = proj_context_create();
+	if (!ctx->proj)
+		goto fail;
+	/* Core does no I/O: PROJ must not write to stderr. */
+	proj_log_level(ctx->proj, PJ_LOG_NONE);
+	return ctx;
+fail:
+	geo_ctx_free(ctx);
+	return NULL;
+}
+
+void geo_ctx_free(struct geo_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < PJ_CACHE; i++)
+		if (ctx->pjs[i].pj)
+			proj_destroy(ctx->pjs[i].pj);
+	if (ctx->proj)
+		proj_context_destroy(ctx->proj);
+	if (ctx->geos)
+		GEOS_finish_r(ctx->geos);
+	free(ctx);
+}
+
+GEOSContextHandle_t geo_ctx_geos(struct geo_ctx *ctx)
+{
+	return ctx->geos;
+}
+
+void geo_free(struct geo_ctx *ctx, GEOSGeometry *g)
+{
+	if (g)
+		GEOSGeom_destroy_r(ctx->geos, g);
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+struct walk {
+	struct tq_field_error *err;
+	char path[128];
+	size_t vertices;
+	double lon_min, lon_max;
+};
+
+/* Appends "[i]" to the path; returns the old length to restore. */
+static size_t path_push(struct walk *w, size_t i)
+{
+	size_t len = strlen(w->path);
+	snprintf(w->path + len, sizeof w->path - len, "[%zu]", i);
+	return len;
+}
+
+static void path_pop(struct walk *w, size_t len)
+{
+	w->path[len] = '\0';
+}
+
+/* Pass 1: nesting and JSON types only, and the vertex cap, so that nothing
+ * larger than TQ_MAX_VERTICES is ever looked at twice or built. depth is the
+ * number of array levels above a position. */
+static int walk_shape(struct walk *w, const json_t *v, int depth)
+{
+	if (!json_is_array(v)) {
+		TQ_FIELD_ERROR(w->err, w->path, depth == 0 ? "must be a position: an array of 2 or 3 numbers"
+							   : "must be an array");
+		return TQ_EMALFORMED;
+	}
+	size_t n = json_array_size(v);
+	if (depth == 0) {
+		if (n < 2 || n > 3) {
+			TQ_FIELD_ERROR(w->err, w->path, "must be a position: an array of 2 or 3 numbers");
+			return TQ_EMALFORMED;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!json_is_number(json_array_get(v, i))) {
+				TQ_FIELD_ERROR(w->err, w->path, "must be a position: an array of 2 or 3 numbers");
+				return TQ_EMALFORMED;
+			}
+		}
+		if (++w->vertices > TQ_MAX_VERTICES)
+			return TQ_ETOOBIG; /* reported by the caller at the geometry level */
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = path_push(w, i);
+		int rc = walk_shape(w, json_array_get(v, i), depth - 1);
+		path_pop(w, len);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int check_position(struct walk *w, const json_t *pos)
+{
+	double lon = json_number_value(json_array_get(pos, 0));
+	double lat = json_number_value(json_array_get(pos, 1));
+	if (!isfinite(lon) || !isfinite(lat)) {
+		TQ_FIELD_ERROR(w->err, w->path, "coordinates must be finite numbers");
+		return TQ_EINVALID;
+	}
+	if (lon < -180.0 || lon > 180.0) {
+		TQ_FIELD_ERROR(w->err, w->path, "longitude %.10g outside [-180, 180]", lon);
+		return TQ_EINVALID;
+	}
+	if (lat < -90.0 || lat > 90.0) {
+		TQ_FIELD_ERROR(w->err, w->path, "latitude %.10g outside [-90, 90]", lat);
+		return TQ_EINVALID;
+	}
+	if (lon < w->lon_min)
+		w->lon_min = lon;
+	if (lon > w->lon_max)
+		w->lon_max = lon;
+	return 0;
+}
+
+/* Pass 2 for one list of positions: a LineString (is_ring false) or a linear
+ * ring (closed, at least 4 positions; RFC 7946 §3.1.6). */
+static int check_line(struct walk *w, const json_t *line, int is_ring)
+{
+	size_t n = json_array_size(line);
+	if (is_ring && n < 4) {
+		TQ_FIELD_ERROR(w->err, w->path, "a linear ring needs at least 4 positions, has %zu", n);
+		return TQ_EINVALID;
+	}
+	if (!is_ring && n < 2) {
+		TQ_FIELD_ERROR(w->err, w->path, "a LineString needs at least 2 positions, has %zu", n);
+		return TQ_EINVALID;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = path_push(w, i);
+		int rc = check_position(w, json_array_get(line, i));
+		path_pop(w, len);
+		if (rc)
+			return rc;
+	}
+	if (is_ring) {
+		const json_t *a = json_array_get(line, 0), *b = json_array_get(line, n - 1);
+		if (json_number_value(json_array_get(a, 0)) != json_number_value(json_array_get(b, 0)) ||
+		    json_number_value(json_array_get(a, 1)) != json_number_value(json_array_get(b, 1))) {
+			TQ_FIELD_ERROR(w->err, w->path, "ring is not closed: the first and last positions must be equal");
+			return TQ_EINVALID;
+		}
+	}
+	return 0;
+}
+
+static int check_polygon(struct walk *w, const json_t *rings)
+{
+	size_t n = json_array_size(rings);
+	if (n == 0) {
+		TQ_FIELD_ERROR(w->err, w->path, "a Polygon needs at least one ring");
+		return TQ_EINVALID;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = path_push(w, i);
+		int rc = check_line(w, json_array_get(rings, i), 1);
+		path_pop(w, len);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+static GEOSCoordSequence *build_seq(struct geo_ctx *ctx, const json_t *line)
+{
+	size_t n = json_array_size(line);
+	GEOSCoordSequence *seq = GEOSCoordSeq_create_r(ctx->geos, (unsigned)n, 2);
+	if (!seq)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *p = json_array_get(line, i);
+		if (!GEOSCoordSeq_setXY_r(ctx->geos, seq, (unsigned)i, json_number_value(json_array_get(p, 0)),
+					  json_number_value(json_array_get(p, 1)))) {
+			GEOSCoordSeq_destroy_r(ctx->geos, seq);
+			return NULL;
+		}
+	}
+	return seq;
+}
+
+static GEOSGeometry *build_ring(struct geo_ctx *ctx, const json_t *line)
+{
+	GEOSCoordSequence *seq = build_seq(ctx, line);
+	if (!seq)
+		return NULL;
+	GEOSGeometry *ring = GEOSGeom_createLinearRing_r(ctx->geos, seq); /* takes seq */
+	return ring;
+}
+
+static GEOSGeometry *build_polygon(struct geo_ctx *ctx, const json_t *rings)
+{
+	size_t n = json_array_size(rings);
+	GEOSGeometry *shell = NULL, **holes = NULL, *poly = NULL;
+	size_t built = 0;
+	if (n > 1 && !(holes = calloc(n - 1, sizeof *holes)))
+		goto fail;
+	if (!(shell = build_ring(ctx, json_array_get(rings, 0))))
+		goto fail;
+	for (built = 0; built < n - 1; built++)
+		if (!(holes[built] = build_ring(ctx, json_array_get(rings, built + 1))))
+			goto fail;
+	poly = GEOSGeom_createPolygon_r(ctx->geos, shell, holes, (unsigned)(n - 1)); /* takes rings */
+	shell = NULL;
+	built = 0;
+fail:
+	for (size_t i = 0; i < built; i++)
+		GEOSGeom_destroy_r(ctx->geos, holes[i]);
+	geo_free(ctx, shell);
+	free(holes);
+	return poly;
+}
+
+static GEOSGeometry *build(struct geo_ctx *ctx, enum geo_type type, const json_t *coords)
+{
+	switch (type) {
+	case GEO_POINT:
+		return GEOSGeom_createPointFromXY_r(ctx->geos, json_number_value(json_array_get(coords, 0)),
+						    json_number_value(json_array_get(coords, 1)));
+	case GEO_LINESTRING: {
+		GEOSCoordSequence *seq = build_seq(ctx, coords);
+		return seq ? GEOSGeom_createLineString_r(ctx->geos, seq) : NULL;
+	}
+	case GEO_POLYGON:
+		return build_polygon(ctx, coords);
+	case GEO_MULTIPOLYGON: {
+		size_t n = json_array_size(coords), built = 0;
+		GEOSGeometry **polys = calloc(n, sizeof *polys), *multi = NULL;
+		if (!polys)
+			return NULL;
+		for (built = 0; built < n; built++)
+			if (!(polys[built] = build_polygon(ctx, json_array_get(coords, built))))
+				break;
+		if (built == n) {
+			multi = GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, polys, (unsigned)n);
+			if (multi)
+				built = 0; /* taken */
+		}
+		for (size_t i = 0; i < built; i++)
+			GEOSGeom_destroy_r(ctx->geos, polys[i]);
+		free(polys);
+		return multi;
+	}
+	}
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	enum geo_type type;
+	int depth;
+} geo_types[] = {
+	{"Point", GEO_POINT, 0},
+	{"LineString", GEO_LINESTRING, 1},
+	{"Polygon", GEO_POLYGON, 2},
+	{"MultiPolygon", GEO_MULTIPOLYGON, 3},
+};
+
+static void allowed_list(unsigned allowed, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof geo_types / sizeof geo_types[0]; i++) {
+		if (!(allowed & geo_types[i].type))
+			continue;
+		size_t len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s", len ? ", " : "", geo_types[i].name);
+	}
+}
+
+int geo_parse(struct geo_ctx *ctx, const json_t *geometry, unsigned allowed, const char *field, GEOSGeometry **out,
+	      enum geo_type *type_out, struct tq_field_error *err)
+{
+	struct walk w = {.err = err, .lon_min = INFINITY, .lon_max = -INFINITY};
+	char fpath[128], list[64];
+	GEOSGeometry *g = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!json_is_object(geometry)) {
+		TQ_FIELD_ERROR(err, field, "must be a GeoJSON geometry object");
+		return TQ_EMALFORMED;
+	}
+	const json_t *jtype = json_object_get(geometry, "type");
+	snprintf(fpath, sizeof fpath, "%s.type", field);
+	if (!json_is_string(jtype)) {
+		TQ_FIELD_ERROR(err, fpath, "required string");
+		return TQ_EMALFORMED;
+	}
+	size_t ti;
+	for (ti = 0; ti < sizeof geo_types / sizeof geo_types[0]; ti++)
+		if (!strcmp(json_string_value(jtype), geo_types[ti].name) && (allowed & geo_types[ti].type))
+			break;
+	if (ti == sizeof geo_types / sizeof geo_types[0]) {
+		allowed_list(allowed, list, sizeof list);
+		TQ_FIELD_ERROR(err, fpath, "geometry type must be one of: %s", list);
+		return TQ_EINVALID;
+	}
+	enum geo_type type = geo_types[ti].type;
+	const json_t *coords = json_object_get(geometry, "coordinates");
+	snprintf(w.path, sizeof w.path, "%s.coordinates", field);
+	if (!coords) {
+		TQ_FIELD_ERROR(err, w.path, "required");
+		return TQ_EMALFORMED;
+	}
+
+	rc = walk_shape(&w, coords, geo_types[ti].depth);
+	if (rc == TQ_ETOOBIG) {
+		snprintf(w.path, sizeof w.path, "%s.coordinates", field);
+		TQ_FIELD_ERROR(err, w.path, "more than %d vertices", TQ_MAX_VERTICES);
+		return TQ_EINVALID;
+	}
+	if (rc)
+		return rc;
+
+	switch (type) {
+	case GEO_POINT:
+		rc = check_position(&w, coords);
+		break;
+	case GEO_LINESTRING:
+		rc = check_line(&w, coords, 0);
+		break;
+	case GEO_POLYGON:
+		rc = check_polygon(&w, coords);
+		break;
+	case GEO_MULTIPOLYGON:
+		if (json_array_size(coords) == 0) {
+			TQ_FIELD_ERROR(err, w.path, "a MultiPolygon needs at least one polygon");
+			return TQ_EINVALID;
+		}
+		for (size_t i = 0; i < json_array_size(coords) && !rc; i++) {
+			size_t len = path_push(&w, i);
+			rc = check_polygon(&w, json_array_get(coords, i));
+			path_pop(&w, len);
+		}
+		break;
+	}
+	if (rc)
+		return rc;
+	/* A footprint spanning more than half the globe in longitude is almost
+	 * always one that crosses ±180° drawn the long way round; the metric
+	 * projections here assume one side. */
+	if (w.lon_max - w.lon_min > 180.0) {
+		TQ_FIELD_ERROR(err, w.path, "antimeridian not supported: longitudes span more than 180 degrees");
+		return TQ_EINVALID;
+	}
+
+	g = build(ctx, type, coords);
+	if (!g)
+		return TQ_ENOMEM;
+
+	char *reason = NULL;
+	GEOSGeometry *where = NULL;
+	char valid = GEOSisValidDetail_r(ctx->geos, g, 0, &reason, &where);
+	if (valid != 1) {
+		double x = 0, y = 0;
+		if (where) {
+			GEOSGeomGetX_r(ctx->geos, where, &x);
+			GEOSGeomGetY_r(ctx->geos, where, &y);
+		}
+		if (valid == 0 && where)
+			TQ_FIELD_ERROR(err, field, "invalid geometry: %s at lon %.7g lat %.7g", reason ? reason : "?", x,
+				       y);
+		else
+			TQ_FIELD_ERROR(err, field, "invalid geometry: %s", reason ? reason : "cannot be checked");
+		if (reason)
+			GEOSFree_r(ctx->geos, reason);
+		geo_free(ctx, where);
+		geo_free(ctx, g);
+		return valid == 0 ? TQ_EINVALID : TQ_EINTERNAL;
+	}
+	if (reason)
+		GEOSFree_r(ctx->geos, reason);
+	geo_free(ctx, where);
+	*out = g;
+	if (type_out)
+		*type_out = type;
+	return 0;
+}
+
+/* ---- metric operations ---------------------------------------------- */
+
+struct proj_xf {
+	PJ *pj;
+	PJ_DIRECTION dir;
+};
+
+static int proj_xf_cb(double *x, double *y, void *userdata)
+{
+	struct proj_xf *t = userdata;
+	PJ_COORD c;
+	if (t->dir == PJ_FWD)
+		c = proj_coord(proj_torad(*x), proj_torad(*y), 0, 0);
+	else
+		c = proj_coord(*x, *y, 0, 0);
+	c = proj_trans(t->pj, t->dir, c);
+	if (!isfinite(c.v[0]) || !isfinite(c.v[1]) || c.v[0] == HUGE_VAL)
+		return 0;
+	if (t->dir == PJ_FWD) {
+		*x = c.xy.x;
+		*y = c.xy.y;
+	} else {
+		*x = proj_todeg(c.lp.lam);
+		*y = proj_todeg(c.lp.phi);
+	}
+	return 1;
+}
+
+/* The local azimuthal-equidistant projection centred on g's bounding box
+ * (rounded, see PJ_CACHE). Borrowed from the cache. */
+static PJ *aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g)
+{
+	double x0, x1, y0, y1;
+	if (!GEOSGeom_getXMin_r(ctx->geos, g, &x0) || !GEOSGeom_getXMax_r(ctx->geos, g, &x1) ||
+	    !GEOSGeom_getYMin_r(ctx->geos, g, &y0) || !GEOSGeom_getYMax_r(ctx->geos, g, &y1))
+		return NULL;
+	int32_t ix = (int32_t)lround((x0 + x1) / 2 * PJ_GRID), iy = (int32_t)lround((y0 + y1) / 2 * PJ_GRID);
+	struct pj_slot *slot = &ctx->pjs[((uint32_t)ix * 2654435761u ^ (uint32_t)iy * 40503u) % PJ_CACHE];
+	if (slot->pj && slot->ix == ix && slot->iy == iy)
+		return slot->pj;
+	char def[160];
+	snprintf(def, sizeof def, "+proj=aeqd +lat_0=%.1f +lon_0=%.1f +ellps=WGS84 +units=m", iy / PJ_GRID,
+		 ix / PJ_GRID);
+	PJ *pj = proj_create(ctx->proj, def);
+	if (!pj)
+		return NULL;
+	if (slot->pj)
+		proj_destroy(slot->pj);
+	*slot = (struct pj_slot){ix, iy, pj};
+	return pj;
+}
+
+/* g densified and projected forward. Returns owned or NULL. */
+static GEOSGeometry *project_fwd(struct geo_ctx *ctx, PJ *pj, const GEOSGeometry *g)
+{
+	struct proj_xf xf = {pj, PJ_FWD};
+	GEOSGeometry *dense = NULL, *res = NULL;
+	if (GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POINT || GEOSGeomTypeId_r(ctx->geos, g) == GEOS_MULTIPOINT)
+		return GEOSGeom_transformXY_r(ctx->geos, g, proj_xf_cb, &xf);
+	dense = GEOSDensify_r(ctx->geos, g, GEO_DENSIFY_DEG);
+	if (!dense)
+		return NULL;
+	res = GEOSGeom_transformXY_r(ctx->geos, dense, proj_xf_cb, &xf);
+	geo_free(ctx, dense);
+	return res;
+}
+
+int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOSGeometry **out)
+{
+	GEOSGeometry *planar = NULL, *buf = NULL;
+	struct proj_xf inv;
+	int rc = TQ_EINTERNAL;
+	PJ *pj = NULL;
+
+	*out = NULL;
+	if (!(dist_m > 0) || !isfinite(dist_m))
+		return TQ_EINVALID;
+	if (!(pj = aeqd_for(ctx, g)))
+		goto fail;
+	if (!(planar = project_fwd(ctx, pj, g)))
+		goto fail;
+	/* GEOS puts arc vertices on the circle, so chords cut inside it by
+	 * r(1 - cos(pi / (4 quadsegs))). Push the radius out so that the
+	 * chords lie on or outside the true circle. */
+	double r = dist_m / cos(M_PI / (4.0 * GEO_QUADSEGS));
+	if (!(buf = GEOSBuffer_r(ctx->geos, planar, r, GEO_QUADSEGS)))
+		goto fail;
+	inv = (struct proj_xf){pj, PJ_INV};
+	if (!(*out = GEOSGeom_transformXY_r(ctx->geos, buf, proj_xf_cb, &inv)))
+		goto fail;
+	rc = 0;
+fail:
+	geo_free(ctx, buf);
+	geo_free(ctx, planar);
+	return rc;
+}
+
+int geo_distance_m(struct geo_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b, double *out)
+{
+	GEOSGeometry *pa = NULL, *pb = NULL;
+	int rc = TQ_EINTERNAL;
+	PJ *pj = NULL;
+
+	if (!(pj = aeqd_for(ctx, a)))
+		goto fail;
+	if (!(pa = project_fwd(ctx, pj, a)) || !(pb = project_fwd(ctx, pj, b)))
+		goto fail;
+	if (!GEOSDistance_r(ctx->geos, pa, pb, out))
+		goto fail;
+	rc = 0;
+fail:
+	geo_free(ctx, pa);
+	geo_free(ctx, pb);
+	return rc;
+}
+
+static json_t *seq_json(GEOSContextHandle_t h, const GEOSCoordSequence *seq)
+{
+	unsigned n = 0;
+	json_t *arr = json_array();
+	if (!arr || !GEOSCoordSeq_getSize_r(h, seq, &n))
+		goto fail;
+	for (unsigned i = 0; i < n; i++) {
+		double x, y;
+		if (!GEOSCoordSeq_getXY_r(h, seq, i, &x, &y) ||
+		    json_array_append_new(arr, json_pack("[f, f]", x, y)))
+			goto fail;
+	}
+	return arr;
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+/* "coordinates" of a Point, LineString, LinearRing, Polygon or Multi*. */
+static json_t *coords_json(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+	int type = GEOSGeomTypeId_r(h, g);
+	json_t *arr = NULL;
+	switch (type) {
+	case GEOS_POINT: {
+		double x, y;
+		if (GEOSisEmpty_r(h, g))
+			return json_array();
+		if (!GEOSGeomGetX_r(h, g, &x) || !GEOSGeomGetY_r(h, g, &y))
+			return NULL;
+		return json_pack("[f, f]", x, y);
+	}
+	case GEOS_LINESTRING:
+	case GEOS_LINEARRING: {
+		const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, g);
+		return seq ? seq_json(h, seq) : NULL;
+	}
+	case GEOS_POLYGON: {
+		if (!(arr = json_array()))
+			return NULL;
+		if (GEOSisEmpty_r(h, g))
+			return arr;
+		int holes = GEOSGetNumInteriorRings_r(h, g);
+		if (json_array_append_new(arr, coords_json(h, GEOSGetExteriorRing_r(h, g))))
+			goto fail;
+		for (int i = 0; i < holes; i++)
+			if (json_array_append_new(arr, coords_json(h, GEOSGetInteriorRingN_r(h, g, i))))
+				goto fail;
+		return arr;
+	}
+	case GEOS_MULTIPOINT:
+	case GEOS_MULTILINESTRING:
+	case GEOS_MULTIPOLYGON: {
+		int n = GEOSGetNumGeometries_r(h, g);
+		if (!(arr = json_array()))
+			return NULL;
+		for (int i = 0; i < n; i++)
+			if (json_array_append_new(arr, coords_json(h, GEOSGetGeometryN_r(h, g, i))))
+				goto fail;
+		return arr;
+	}
+	}
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+static json_t *geom_json(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+	static const struct {
+		int id;
+		const char *name;
+	} names[] = {
+		{GEOS_POINT, "Point"},           {GEOS_LINESTRING, "LineString"},
+		{GEOS_LINEARRING, "LineString"}, {GEOS_POLYGON, "Polygon"},
+		{GEOS_MULTIPOINT, "MultiPoint"}, {GEOS_MULTILINESTRING, "MultiLineString"},
+		{GEOS_MULTIPOLYGON, "MultiPolygon"},
+	};
+	int type = GEOSGeomTypeId_r(h, g);
+	if (type == GEOS_GEOMETRYCOLLECTION) {
+		json_t *arr = json_array();
+		int n = GEOSGetNumGeometries_r(h, g);
+		for (int i = 0; arr && i < n; i++) {
+			if (json_array_append_new(arr, geom_json(h, GEOSGetGeometryN_r(h, g, i)))) {
+				json_decref(arr);
+				return NULL;
+			}
+		}
+		return arr ? json_pack("{s:s, s:o}", "type", "GeometryCollection", "geometries", arr) : NULL;
+	}
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (names[i].id != type)
+			continue;
+		json_t *c = coords_json(h, g);
+		return c ? json_pack("{s:s, s:o}", "type", names[i].name, "coordinates", c) : NULL;
+	}
+	return NULL;
+}
+
+int geo_to_geojson(struct geo_ctx *ctx, const GEOSGeometry *g, json_t **out)
+{
+	*out = geom_json(ctx->geos, g);
+	return *out ? 0 : TQ_ENOMEM;
+}
+
+void geo_metres_to_degrees(double dist_m, double min_lat, double max_lat, double *dlon, double *dlat)
+{
+	/* A degree of latitude is at least 110 574 m (at the equator); a degree
+	 * of longitude at latitude phi is at least 111 319 cos(phi) m (the
+	 * ellipsoid only makes it longer). 1 % on top covers the circumscribed
+	 * buffers' overshoot. */
+	*dlat = dist_m / 110574.0 * 1.01;
+	double phi = fmax(fabs(min_lat), fabs(max_lat)) + *dlat;
+	if (phi >= 89.0)
+		*dlon = 360.0;
+	else
+		*dlon = fmin(360.0, dist_m / (111319.0 * cos(phi * M_PI / 180.0)) * 1.01);
+}

@@ -1,0 +1,79 @@
+/*
+ * geo — GeoJSON footprints (RFC 7946, WGS 84 lon/lat) as GEOS geometries, and
+ * metric operations on them.
+ *
+ * Promises:
+ * - geo_parse validates before it builds anything: JSON shape (TQ_EMALFORMED,
+ *   "400"), then the vertex cap TQ_MAX_VERTICES counted on the JSON, finite
+ *   coordinates within lon [-180,180] lat [-90,90], ring closure (>= 4
+ *   positions), no longitude span over 180° ("antimeridian not supported"),
+ *   and OGC validity (GEOSisValidDetail: the reason is answered, never
+ *   repaired) — all TQ_EINVALID ("422"). Errors name the field path, e.g.
+ *   "geometry.coordinates[0][3]"; messages are shown to users.
+ * - Metres are metres: buffers and distances are computed in a local
+ *   azimuthal-equidistant projection (PROJ, +proj=aeqd on the WGS 84
+ *   ellipsoid) centred on the geometry's bounding-box centre rounded to 0.1°
+ *   (projections are cached per ctx; the rounding costs < 1 mm). Buffers are
+ *   circumscribed (arc chords pushed outwards), so a buffer CONTAINS every
+ *   point within the distance (lessons.md, DSS circles); the overshoot is below
+ *   0.5 % of the distance. Edges are densified to GEO_DENSIFY_DEG first so
+ *   that straight lon/lat edges (RFC 7946) stay where they are.
+ *
+ * A geo_ctx holds one GEOS handle and one PROJ context; it is not thread-safe:
+ * create one per thread. Geometries made with one ctx are freed with it.
+ */
+#ifndef TQ_GEO_H
+#define TQ_GEO_H
+
+#include <geos_c.h>
+#include <jansson.h>
+#include "core/fielderr.h"
+#include "core/tqerr.h"
+
+/* Segments per quarter circle for buffers (GEOS quadsegs). */
+#define GEO_QUADSEGS 8
+/* Maximum edge length, in degrees, before projecting for a metric buffer. */
+#define GEO_DENSIFY_DEG 0.02
+
+enum geo_type {
+	GEO_POINT = 1u << 0,
+	GEO_LINESTRING = 1u << 1,
+	GEO_POLYGON = 1u << 2,
+	GEO_MULTIPOLYGON = 1u << 3,
+};
+
+struct geo_ctx;
+
+/* Returns owned (NULL when out of memory); free with geo_ctx_free(). */
+struct geo_ctx *geo_ctx_new(void);
+void geo_ctx_free(struct geo_ctx *ctx);
+/* Borrowed GEOS handle, for callers that use GEOS directly. */
+GEOSContextHandle_t geo_ctx_geos(struct geo_ctx *ctx);
+
+/* Validates `geometry` (borrowed) and builds it unchanged in lon/lat.
+ * `allowed` is a mask of enum geo_type; `field` prefixes error paths (e.g.
+ * "geometry"). On success *out is owned (free with geo_free) and *type_out is
+ * the enum geo_type found. On failure nothing is allocated and err says why. */
+TQ_MUST_USE int geo_parse(struct geo_ctx *ctx, const json_t *geometry, unsigned allowed, const char *field,
+			  GEOSGeometry **out, enum geo_type *type_out, struct tq_field_error *err);
+
+/* Every point within dist_m metres (> 0) of g, as a polygon in lon/lat,
+ * circumscribed. *out is owned. */
+TQ_MUST_USE int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOSGeometry **out);
+
+/* Minimum horizontal distance in metres between a and b, measured in the
+ * aeqd projection centred on a. 0 when they intersect. */
+TQ_MUST_USE int geo_distance_m(struct geo_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b, double *out);
+
+/* GeoJSON geometry object for g. *out is owned (json_decref). */
+TQ_MUST_USE int geo_to_geojson(struct geo_ctx *ctx, const GEOSGeometry *g, json_t **out);
+
+/* Degrees of longitude and latitude that certainly cover dist_m metres
+ * anywhere within [min_lat, max_lat]; for bounding boxes only. dlon is 360
+ * near the poles. */
+void geo_metres_to_degrees(double dist_m, double min_lat, double max_lat, double *dlon, double *dlat);
+
+/* NULL-safe. */
+void geo_free(struct geo_ctx *ctx, GEOSGeometry *g);
+
+#endif

@@ -1,0 +1,397 @@
+/* geo: GeoJSON validation (400 vs 422, field paths), metric buffers and distances. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <geodesic.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/geo.h"
+#include "core/limits.h"
+
+static int setup(void **state)
+{
+	*state = geo_ctx_new();
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	geo_ctx_free(*state);
+	return 0;
+}
+
+#define ALL (GEO_POINT | GEO_LINESTRING | GEO_POLYGON | GEO_MULTIPOLYGON)
+
+/* Parses `text` as the value of "geometry"; returns the tq_err. */
+static int parse(void **state, const char *text, unsigned allowed, struct tq_field_error *err, GEOSGeometry **out)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+	assert_non_null(j);
+	GEOSGeometry *g = NULL;
+	enum geo_type t;
+	memset(err, 0, sizeof *err);
+	int rc = geo_parse(*state, j, allowed, "geometry", &g, &t, err);
+	json_decref(j);
+	if (out)
+		*out = g;
+	else
+		geo_free(*state, g);
+	return rc;
+}
+
+static void test_polygon_is_accepted(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g;
+	assert_int_equal(parse(state, "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,33],[36,34],[35,34],[35,33]]]}",
+			       ALL, &e, &g),
+			 0);
+	double area;
+	assert_int_equal(GEOSArea_r(geo_ctx_geos(*state), g, &area), 1);
+	assert_true(fabs(area - 1.0) < 1e-12);
+	geo_free(*state, g);
+}
+
+static void test_multipolygon_is_accepted(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g;
+	assert_int_equal(parse(state,
+			       "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[35,33],[36,33],[36,34],[35,34],[35,33]]],"
+			       "[[[37,33],[38,33],[38,34],[37,33]]]]}",
+			       ALL, &e, &g),
+			 0);
+	assert_int_equal(GEOSGetNumGeometries_r(geo_ctx_geos(*state), g), 2);
+	geo_free(*state, g);
+}
+
+static void test_polygon_with_hole_is_accepted(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state,
+			       "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,33],[36,34],[35,34],[35,33]],"
+			       "[[35.2,33.2],[35.4,33.2],[35.4,33.4],[35.2,33.2]]]}",
+			       ALL, &e, NULL),
+			 0);
+}
+
+static void test_coordinates_string_is_malformed(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"Polygon\",\"coordinates\":\"x\"}", ALL, &e, NULL), TQ_EMALFORMED);
+	assert_string_equal(e.field, "geometry.coordinates");
+}
+
+static void test_position_with_string_is_malformed_with_path(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(
+		parse(state, "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,\"33\"],[36,34],[35,33]]]}", ALL, &e, NULL),
+		TQ_EMALFORMED);
+	assert_string_equal(e.field, "geometry.coordinates[0][1]");
+}
+
+static void test_missing_type_is_malformed(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"coordinates\":[35,33]}", ALL, &e, NULL), TQ_EMALFORMED);
+	assert_string_equal(e.field, "geometry.type");
+}
+
+static void test_missing_coordinates_is_malformed(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"Point\"}", ALL, &e, NULL), TQ_EMALFORMED);
+	assert_string_equal(e.field, "geometry.coordinates");
+}
+
+static void test_type_not_allowed_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"LineString\",\"coordinates\":[[35,33],[36,33]]}",
+			       GEO_POLYGON | GEO_MULTIPOLYGON, &e, NULL),
+			 TQ_EINVALID);
+	assert_string_equal(e.field, "geometry.type");
+	assert_string_equal(e.message, "geometry type must be one of: Polygon, MultiPolygon");
+}
+
+static void test_self_intersecting_polygon_is_invalid_with_reason(void **state)
+{
+	struct tq_field_error e;
+	/* A bow tie: edges (35,33)-(36,34) and (36,33)-(35,34) cross at (35.5,33.5). */
+	assert_int_equal(parse(state, "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,34],[36,33],[35,34],[35,33]]]}",
+			       ALL, &e, NULL),
+			 TQ_EINVALID);
+	assert_string_equal(e.field, "geometry");
+	assert_non_null(strstr(e.message, "Self-intersection"));
+	assert_non_null(strstr(e.message, "lon 35.5 lat 33.5"));
+}
+
+static void test_unclosed_ring_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,33],[36,34],[35,34]]]}", ALL,
+			       &e, NULL),
+			 TQ_EINVALID);
+	assert_string_equal(e.field, "geometry.coordinates[0]");
+	assert_non_null(strstr(e.message, "not closed"));
+}
+
+static void test_ring_of_three_positions_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,33],[35,33]]]}", ALL, &e, NULL),
+			 TQ_EINVALID);
+	assert_string_equal(e.field, "geometry.coordinates[0]");
+}
+
+static void test_latitude_91_is_invalid_with_path(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,33],[36,91],[35,33]]]}", ALL,
+			       &e, NULL),
+			 TQ_EINVALID);
+	assert_string_equal(e.field, "geometry.coordinates[0][2]");
+	assert_string_equal(e.message, "latitude 91 outside [-90, 90]");
+}
+
+static void test_longitude_181_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"Point\",\"coordinates\":[181,0]}", ALL, &e, NULL), TQ_EINVALID);
+	assert_string_equal(e.field, "geometry.coordinates");
+}
+
+/* A closed ring of n positions on a small circle (n-1 distinct). */
+static char *ring_json(int n)
+{
+	size_t cap = (size_t)n * 48 + 128, len = 0;
+	char *s = malloc(cap);
+	assert_non_null(s);
+	len += (size_t)snprintf(s + len, cap - len, "{\"type\":\"Polygon\",\"coordinates\":[[");
+	for (int i = 0; i < n; i++) {
+		double a = 2 * M_PI * (i % (n - 1)) / (n - 1);
+		len += (size_t)snprintf(s + len, cap - len, "%s[%.9f,%.9f]", i ? "," : "", 36 + 0.5 * cos(a),
+					33 + 0.5 * sin(a));
+	}
+	snprintf(s + len, cap - len, "]]}");
+	return s;
+}
+
+static void test_10000_vertices_are_accepted(void **state)
+{
+	struct tq_field_error e;
+	char *s = ring_json(TQ_MAX_VERTICES);
+	assert_int_equal(parse(state, s, ALL, &e, NULL), 0);
+	free(s);
+}
+
+static void test_10001_vertices_are_invalid(void **state)
+{
+	struct tq_field_error e;
+	char *s = ring_json(TQ_MAX_VERTICES + 1);
+	assert_int_equal(parse(state, s, ALL, &e, NULL), TQ_EINVALID);
+	assert_string_equal(e.field, "geometry.coordinates");
+	assert_string_equal(e.message, "more than 10000 vertices");
+	free(s);
+}
+
+static void test_antimeridian_polygon_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state,
+			       "{\"type\":\"Polygon\",\"coordinates\":[[[179,10],[-179,10],[-179,11],[179,11],[179,10]]]}",
+			       ALL, &e, NULL),
+			 TQ_EINVALID);
+	assert_non_null(strstr(e.message, "antimeridian not supported"));
+}
+
+static void test_empty_multipolygon_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"MultiPolygon\",\"coordinates\":[]}", ALL, &e, NULL), TQ_EINVALID);
+}
+
+static void test_overlapping_multipolygon_parts_are_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state,
+			       "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[35,33],[36,33],[36,34],[35,34],[35,33]]],"
+			       "[[[35.5,33.5],[36.5,33.5],[36.5,34.5],[35.5,33.5]]]]}",
+			       ALL, &e, NULL),
+			 TQ_EINVALID);
+	assert_non_null(strstr(e.message, "invalid geometry"));
+}
+
+static void test_one_position_linestring_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"LineString\",\"coordinates\":[[35,33]]}", ALL, &e, NULL), TQ_EINVALID);
+}
+
+/* Every point at exactly 1000 m (geodesic, WGS 84) from the centre lies inside
+ * the 1000 m buffer of the point: the buffer circumscribes the circle. */
+static void test_point_buffer_contains_true_circle(void **state)
+{
+	GEOSContextHandle_t h = geo_ctx_geos(*state);
+	struct geod_geodesic gd;
+	geod_init(&gd, 6378137.0, 1 / 298.257223563);
+	const double lats[] = {33.0, 60.0};
+	for (size_t k = 0; k < 2; k++) {
+		GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, 36.0, lats[k]), *buf = NULL;
+		assert_int_equal(geo_buffer_m(*state, p, 1000.0, &buf), 0);
+		const GEOSPreparedGeometry *pb = GEOSPrepare_r(h, buf);
+		for (int az = 0; az < 360; az += 1) {
+			double lat2, lon2;
+			geod_direct(&gd, lats[k], 36.0, az + 0.5, 1000.0, &lat2, &lon2, NULL);
+			GEOSGeometry *q = GEOSGeom_createPointFromXY_r(h, lon2, lat2);
+			assert_int_equal(GEOSPreparedContains_r(h, pb, q), 1);
+			GEOSGeom_destroy_r(h, q);
+			/* ... and not much more: 1006 m is outside. */
+			geod_direct(&gd, lats[k], 36.0, az + 0.5, 1006.0, &lat2, &lon2, NULL);
+			q = GEOSGeom_createPointFromXY_r(h, lon2, lat2);
+			assert_int_equal(GEOSPreparedContains_r(h, pb, q), 0);
+			GEOSGeom_destroy_r(h, q);
+		}
+		GEOSPreparedGeom_destroy_r(h, pb);
+		geo_free(*state, buf);
+		geo_free(*state, p);
+	}
+}
+
+/* A corridor of width 2000 m along a 0.2° east-west line: points 990 m north
+ * of its middle are in, 1010 m north are out, and its round ends reach 990 m
+ * beyond the last vertex. */
+static void test_corridor_buffer_is_half_width_each_side(void **state)
+{
+	GEOSContextHandle_t h = geo_ctx_geos(*state);
+	struct geod_geodesic gd;
+	geod_init(&gd, 6378137.0, 1 / 298.257223563);
+	struct tq_field_error e;
+	GEOSGeometry *line, *buf = NULL;
+	assert_int_equal(parse(state, "{\"type\":\"LineString\",\"coordinates\":[[36.0,33.0],[36.2,33.0]]}", ALL, &e, &line),
+			 0);
+	assert_int_equal(geo_buffer_m(*state, line, 1000.0, &buf), 0);
+	struct {
+		double lon, lat, az, dist;
+		int inside;
+	} cases[] = {
+		{36.1, 33.0, 0, 990, 1}, {36.1, 33.0, 0, 1010, 0}, {36.1, 33.0, 180, 990, 1},
+		{36.2, 33.0, 90, 990, 1}, {36.2, 33.0, 90, 1010, 0}, {36.0, 33.0, 270, 990, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		double lat2, lon2;
+		geod_direct(&gd, cases[i].lat, cases[i].lon, cases[i].az, cases[i].dist, &lat2, &lon2, NULL);
+		GEOSGeometry *q = GEOSGeom_createPointFromXY_r(h, lon2, lat2);
+		assert_int_equal(GEOSContains_r(h, buf, q), cases[i].inside);
+		GEOSGeom_destroy_r(h, q);
+	}
+	geo_free(*state, buf);
+	geo_free(*state, line);
+}
+
+/* Longitude span covering `metres` along the parallel at `lat` on WGS 84:
+ * N(lat) cos(lat) per radian, N = a / sqrt(1 - e2 sin^2 lat). */
+static double dlon_for(double metres, double lat)
+{
+	const double a = 6378137.0, e2 = 0.00669437999014;
+	double s = sin(lat * M_PI / 180);
+	double n = a / sqrt(1 - e2 * s * s);
+	return metres / (n * cos(lat * M_PI / 180)) * 180 / M_PI;
+}
+
+static GEOSGeometry *square(void **state, double lon0, double lat0, double size_deg)
+{
+	char buf[256];
+	struct tq_field_error e;
+	GEOSGeometry *g;
+	snprintf(buf, sizeof buf, "{\"type\":\"Polygon\",\"coordinates\":[[[%.12f,%.12f],[%.12f,%.12f],[%.12f,%.12f],"
+				  "[%.12f,%.12f],[%.12f,%.12f]]]}",
+		 lon0, lat0, lon0 + size_deg, lat0, lon0 + size_deg, lat0 + size_deg, lon0, lat0 + size_deg, lon0, lat0);
+	assert_int_equal(parse(state, buf, ALL, &e, &g), 0);
+	return g;
+}
+
+static void test_distance_between_squares_in_metres_at_33_and_60(void **state)
+{
+	const double lats[] = {33.0, 60.0};
+	for (size_t k = 0; k < 2; k++) {
+		/* Squares below `lat`; their closest points are their north-east and
+		 * north-west corners, on the parallel `lat`, 900 m apart. */
+		double top = lats[k];
+		GEOSGeometry *a = square(state, 36.0, top - 0.01, 0.01);
+		GEOSGeometry *b = square(state, 36.01 + dlon_for(900.0, top), top - 0.01, 0.01);
+		double d;
+		assert_int_equal(geo_distance_m(*state, a, b, &d), 0);
+		assert_true(fabs(d - 900.0) < 0.5);
+		assert_int_equal(geo_distance_m(*state, b, a, &d), 0);
+		assert_true(fabs(d - 900.0) < 0.5);
+		geo_free(*state, a);
+		geo_free(*state, b);
+	}
+}
+
+static void test_geojson_output_round_trips_type(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g;
+	json_t *j;
+	assert_int_equal(parse(state, "{\"type\":\"Polygon\",\"coordinates\":[[[35,33],[36,33],[36,34],[35,33]]]}", ALL, &e,
+			       &g),
+			 0);
+	assert_int_equal(geo_to_geojson(*state, g, &j), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "type")), "Polygon");
+	assert_int_equal(json_array_size(json_array_get(json_object_get(j, "coordinates"), 0)), 4);
+	json_decref(j);
+	geo_free(*state, g);
+}
+
+static void test_metres_to_degrees_covers_distance_at_60(void **state)
+{
+	(void)state;
+	double dlon, dlat;
+	geo_metres_to_degrees(1000.0, 59.0, 60.0, &dlon, &dlat);
+	assert_true(dlat >= 1000.0 / 110574.0);
+	assert_true(dlon >= dlon_for(1000.0, 60.0 + dlat));
+	assert_true(dlon < 0.02);
+	geo_metres_to_degrees(1000.0, 89.5, 89.6, &dlon, &dlat);
+	assert_true(dlon == 360.0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_polygon_is_accepted),
+		cmocka_unit_test(test_multipolygon_is_accepted),
+		cmocka_unit_test(test_polygon_with_hole_is_accepted),
+		cmocka_unit_test(test_coordinates_string_is_malformed),
+		cmocka_unit_test(test_position_with_string_is_malformed_with_path),
+		cmocka_unit_test(test_missing_type_is_malformed),
+		cmocka_unit_test(test_missing_coordinates_is_malformed),
+		cmocka_unit_test(test_type_not_allowed_is_invalid),
+		cmocka_unit_test(test_self_intersecting_polygon_is_invalid_with_reason),
+		cmocka_unit_test(test_unclosed_ring_is_invalid),
+		cmocka_unit_test(test_ring_of_three_positions_is_invalid),
+		cmocka_unit_test(test_latitude_91_is_invalid_with_path),
+		cmocka_unit_test(test_longitude_181_is_invalid),
+		cmocka_unit_test(test_10000_vertices_are_accepted),
+		cmocka_unit_test(test_10001_vertices_are_invalid),
+		cmocka_unit_test(test_antimeridian_polygon_is_invalid),
+		cmocka_unit_test(test_empty_multipolygon_is_invalid),
+		cmocka_unit_test(test_overlapping_multipolygon_parts_are_invalid),
+		cmocka_unit_test(test_one_position_linestring_is_invalid),
+		cmocka_unit_test(test_point_buffer_contains_true_circle),
+		cmocka_unit_test(test_corridor_buffer_is_half_width_each_side),
+		cmocka_unit_test(test_distance_between_squares_in_metres_at_33_and_60),
+		cmocka_unit_test(test_geojson_output_round_trips_type),
+		cmocka_unit_test(test_metres_to_degrees_covers_distance_at_60),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
