@@ -14,7 +14,7 @@ PACKAGES=(
 for extra in "$@"; do
   case "$extra" in
     browser) PACKAGES+=(chromium nodejs npm) ;;
-    bench)   PACKAGES+=(postgresql postgis postgresql-15-postgis-3 libpq-dev wrk nginx-light) ;;
+    bench)   PACKAGES+=(postgresql postgis postgresql-15-postgis-3 libpq-dev wrk nginx-light bc) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 1 ;;
   esac
 done

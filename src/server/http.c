@@ -801,11 +801,16 @@ int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **
 		a->rate_user = ratelimit_new(o->rate_limit, 2 * o->rate_limit);
 		a->rate_addr = ratelimit_new(4 * o->rate_limit, 8 * o->rate_limit);
 	}
+	/* TLS options only when TLS is on: libmicrohttpd warns about them otherwise. */
+	struct MHD_OptionItem tls[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)priorities},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	*out = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_HTTPS_MEM_CERT, cert ? cert : "",
-				MHD_OPTION_HTTPS_MEM_KEY, key ? key : "",
-				MHD_OPTION_HTTPS_PRIORITIES, priorities,
+				MHD_OPTION_ARRAY, cert ? tls : &tls[3],
 				MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 4,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
