@@ -2,7 +2,7 @@
 #
 #   make demo    install what is missing, build, start tansiqd --demo on http://127.0.0.1:8080
 #   make test    install what is missing, build with ASan+UBSan, run unit and end-to-end tests
-#   make fuzz    run every libFuzzer harness for FUZZ_SECONDS each
+#   make fuzz    run the six libFuzzer harnesses for FUZZ_SECONDS each
 #   make bench   run the benchmarks (installs PostgreSQL/PostGIS, nginx, wrk)
 
 BUILD      ?= build
@@ -42,6 +42,14 @@ e2e: test-build
 
 test: test-build
 	@bash scripts/test.sh $(TEST_BUILD)
+
+fuzz: deps
+	bash scripts/fuzz.sh run $$(( $(FUZZ_SECONDS) * 6 ))
+
+bench: deps
+	bash bench/http/run.sh
+	bash bench/log/run.sh
+	bash bench/engine/run.sh
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

@@ -11,6 +11,10 @@ status=0
 echo "== unit tests (cmocka, ASan+UBSan)"
 meson test -C "$root/$build" --print-errorlogs || status=1
 
+echo "== fuzz harnesses: corpus and regression replay, then 60 s of fuzzing"
+bash "$root/scripts/fuzz.sh" replay || status=1
+bash "$root/scripts/fuzz.sh" run 60 || status=1
+
 echo "== end-to-end tests (pytest against a real tansiqd)"
 TANSIQD="$root/$build/tansiqd" TANSIQ="$root/$build/tansiq" \
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/tests/e2e" || status=1

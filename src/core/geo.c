@@ -160,6 +160,13 @@ static int check_position(struct walk *w, const json_t *pos)
 		TQ_FIELD_ERROR(w->err, w->path, "latitude %.10g outside [-90, 90]", lat);
 		return TQ_EINVALID;
 	}
+	/* Near a pole a metre buffer spans every longitude, and densifying it costs
+	 * seconds per check (found by fuzzing): refused, like the antimeridian. */
+	if (fabs(lat) > GEO_MAX_ABS_LAT) {
+		TQ_FIELD_ERROR(w->err, w->path, "latitude %.10g: polar regions beyond %.0f degrees are not supported",
+			       lat, GEO_MAX_ABS_LAT);
+		return TQ_EINVALID;
+	}
 	if (lon < w->lon_min)
 		w->lon_min = lon;
 	if (lon > w->lon_max)
@@ -509,6 +516,11 @@ int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOS
 	*out = NULL;
 	if (!(dist_m > 0) || !isfinite(dist_m))
 		return TQ_EINVALID;
+	double miny, maxy;
+	if (!GEOSGeom_getYMin_r(ctx->geos, g, &miny) || !GEOSGeom_getYMax_r(ctx->geos, g, &maxy))
+		goto fail;
+	if (fmax(fabs(miny), fabs(maxy)) + dist_m / 110574.0 > GEO_MAX_BUFFERED_ABS_LAT)
+		return TQ_EINVALID; /* the buffer would reach into the polar cap */
 	if (!(pj = aeqd_for(ctx, g)))
 		goto fail;
 	if (!(planar = project_fwd(ctx, pj, g)))

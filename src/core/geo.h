@@ -34,6 +34,10 @@
 #define GEO_QUADSEGS 8
 /* Maximum edge length, in degrees, before projecting for a metric buffer. */
 #define GEO_DENSIFY_DEG 0.02
+/* Footprints stay out of the polar caps: positions within ±85°, buffered
+ * footprints within ±88° (a buffer there spans every longitude). */
+#define GEO_MAX_ABS_LAT 85.0
+#define GEO_MAX_BUFFERED_ABS_LAT 88.0
 
 enum geo_type {
 	GEO_POINT = 1u << 0,

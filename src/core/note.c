@@ -124,10 +124,25 @@ int note_key_id(const char *name, const uint8_t pk[32], uint8_t id[NOTE_KEY_ID_B
 }
 
 /* Strict standard base64 of exactly `want` bytes. */
+/* libsodium 1.0.18 decodes any byte >= 0x80 as '/', so two different strings
+ * could decode alike (found by fuzzing): check the alphabet first. */
+static int b64_alphabet_ok(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+		      c == '/' || c == '='))
+			return 0;
+	}
+	return 1;
+}
+
 static int b64_exact(const char *s, size_t len, uint8_t *out, size_t want)
 {
 	size_t got = 0;
 
+	if (!b64_alphabet_ok(s, len))
+		return TQ_EMALFORMED;
 	if (len != sodium_base64_encoded_len(want, sodium_base64_VARIANT_ORIGINAL) - 1)
 		return TQ_EMALFORMED;
 	if (sodium_base642bin(out, want, s, len, NULL, &got, NULL,
@@ -350,7 +365,8 @@ int note_verify(const char *note, size_t len, const char *vkey, char **body_out)
 		if (sp == NULL || !name_ok(name, (size_t)(sp - name)) || sp + 1 == eol)
 			goto fail;
 		/* Any algorithm's signature must be base64 of key id + >= 1 byte. */
-		if (sodium_base642bin(sig, sig_cap, sp + 1, (size_t)(eol - sp - 1), NULL, &sig_len,
+		if (!b64_alphabet_ok(sp + 1, (size_t)(eol - sp - 1)) ||
+		    sodium_base642bin(sig, sig_cap, sp + 1, (size_t)(eol - sp - 1), NULL, &sig_len,
 				      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 		    sig_len < NOTE_KEY_ID_BYTES + 1)
 			goto fail;

@@ -335,7 +335,9 @@ static int read_footprint(struct geo_ctx *geo, const json_t *body, unsigned allo
 		raw = NULL;
 	}
 	if (rc) {
-		TQ_FIELD_ERROR(err, "geometry", "cannot compute the footprint");
+		TQ_FIELD_ERROR(err, "geometry", rc == TQ_EINVALID
+				? "the buffered footprint would reach beyond 88 degrees of latitude"
+				: "cannot compute the footprint");
 		rc = TQ_EINVALID;
 	}
 fail:

@@ -122,7 +122,12 @@ int tqtime_parse(const char *s, tq_time *out)
 	}
 	if (*p != '\0')
 		return TQ_EINVALID;
-	*out = tqtime_from_civil(&c) - offset_ms;
+	/* The range holds for the instant, not the local time: an offset may move
+	 * 1970-01-01T00:30+01:00 before 1970 or 9999-12-31T23:00-01:30 past 9999. */
+	tq_time t = tqtime_from_civil(&c) - offset_ms;
+	if (t < 0 || t >= TQTIME_END)
+		return TQ_EINVALID;
+	*out = t;
 	return TQ_OK;
 }
 
@@ -217,6 +222,8 @@ int tqtime_duration_parse(const char *s, int64_t *out_ms)
 			return TQ_EINVALID;
 		last_rank = rank;
 		total += v * unit + frac;
+		if (total > TQTIME_MAX_DURATION_MS)
+			return TQ_EINVALID;
 		any = 1;
 	}
 	if (!any)

@@ -6,8 +6,8 @@
  * offset ("Z", "+03:00"); formatting always writes UTC with "Z", and writes
  * milliseconds only when they are not zero. Years are limited to 1970..9999.
  * Durations accept PnW, PnD, PTnH, PTnM, PTnS (fractions of seconds allowed)
- * and their combinations; years and months are refused because their length
- * depends on the calendar.
+ * and their combinations, up to TQTIME_MAX_DURATION_MS; years and months are
+ * refused because their length depends on the calendar.
  */
 #ifndef TQ_TQTIME_H
 #define TQ_TQTIME_H
@@ -21,6 +21,11 @@ typedef int64_t tq_time;
 #define TQ_TIME_MIN INT64_MIN
 #define TQ_TIME_MAX INT64_MAX
 #define TQTIME_BUFSZ 32
+/* 10000-01-01T00:00:00Z: instants are within [1970, 9999]. */
+#define TQTIME_END 253402300800000LL
+/* Durations are at most 100 years (36,525 days), so that every parsed duration
+ * formats and parses back. */
+#define TQTIME_MAX_DURATION_MS (36525LL * 86400000)
 
 /* RFC 3339 date-time → instant. TQ_EINVALID on any deviation. */
 TQ_MUST_USE int tqtime_parse(const char *s, tq_time *out);

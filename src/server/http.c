@@ -19,6 +19,10 @@
 #include "server/auth.h"
 #include "server/ratelimit.h"
 
+/* 15 significant digits: 33.13 prints as 33.13, not 33.130000000000003; far finer
+ * than any coordinate or altitude needs. Stored event leaves keep full precision. */
+#define HTTP_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 int http_status_of(int err)
 {
 	switch (err) {
@@ -418,7 +422,7 @@ static int idempotency_record(struct req *r, const char *key)
 	char *text;
 	int rc;
 	body_hash(r, h);
-	text = r->out ? json_dumps(r->out, JSON_COMPACT) : strdup(r->out_text ? r->out_text : "");
+	text = r->out ? json_dumps(r->out, HTTP_JSON_FLAGS) : strdup(r->out_text ? r->out_text : "");
 	if (!text)
 		return TQ_ENOMEM;
 	rc = store_idem_put(r->app->store, r->who.user, key, h, r->status, text, r->now);
@@ -547,7 +551,7 @@ static struct MHD_Response *answer(struct req *r)
 		return resp;
 	}
 	if (r->out) {
-		char *text = json_dumps(r->out, JSON_COMPACT);
+		char *text = json_dumps(r->out, HTTP_JSON_FLAGS);
 		if (!text) {
 			req_fail(r, TQ_ENOMEM, "out of memory");
 			return problem_response(r);

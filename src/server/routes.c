@@ -9,6 +9,7 @@ const struct route *const http_route_tables[] = {
 	api_admin_routes,
 	api_log_routes,
 	api_session_routes,
+	api_threat_routes, api_dispute_routes, api_meeting_routes,
 	NULL,
 };
 
@@ -21,5 +22,8 @@ void api_track_changed(struct app *a, const json_t *track)
 
 /* Deadline kinds and the module that fires each (see sweeper.h). */
 const struct sweeper_kind sweeper_kinds[] = {
+	{"threat.respond", api_threat_lapse},
+	{"dispute.respond", api_dispute_escalate},
+	{"dispute.resolve", api_dispute_escalate},
 	{NULL, NULL},
 };

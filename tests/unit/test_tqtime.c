@@ -40,6 +40,29 @@ static void rejects_malformed_times(void **state)
 		assert_int_equal(tqtime_parse(bad[i], &t), TQ_EINVALID);
 }
 
+static void range_applies_to_the_instant_after_the_offset(void **state)
+{
+	(void)state;
+	tq_time t;
+	assert_int_equal(tqtime_parse("1970-01-01T00:30:00+01:00", &t), TQ_EINVALID);
+	assert_int_equal(tqtime_parse("9999-12-31T23:00:00-01:30", &t), TQ_EINVALID);
+	assert_int_equal(tqtime_parse("1970-01-01T01:00:00+01:00", &t), 0);
+	assert_int_equal(t, 0);
+}
+
+static void every_parsed_duration_formats_and_parses_back(void **state)
+{
+	(void)state;
+	int64_t ms, back;
+	char buf[TQTIME_BUFSZ];
+	assert_int_equal(tqtime_duration_parse("P200000000W", &ms), TQ_EINVALID);
+	assert_int_equal(tqtime_duration_parse("P5217W", &ms), 0);
+	tqtime_duration_format(ms, buf);
+	assert_string_equal(buf, "P36519D");
+	assert_int_equal(tqtime_duration_parse(buf, &back), 0);
+	assert_int_equal(back, ms);
+}
+
 static void formats_utc_with_z_and_millis_only_when_present(void **state)
 {
 	(void)state;
@@ -114,6 +137,8 @@ int main(void)
 		cmocka_unit_test(parses_utc_and_offsets_to_the_same_instant),
 		cmocka_unit_test(parses_fractions_to_milliseconds),
 		cmocka_unit_test(rejects_malformed_times),
+		cmocka_unit_test(range_applies_to_the_instant_after_the_offset),
+		cmocka_unit_test(every_parsed_duration_formats_and_parses_back),
 		cmocka_unit_test(formats_utc_with_z_and_millis_only_when_present),
 		cmocka_unit_test(parses_durations),
 		cmocka_unit_test(rejects_bad_durations),
