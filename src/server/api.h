@@ -14,6 +14,7 @@
 extern const struct route api_admin_routes[];
 extern const struct route api_log_routes[];
 extern const struct route api_session_routes[];
+extern const struct route api_hotline_routes[], api_events_routes[]; /* api_hotline.c, sse.c */
 extern const struct route api_threat_routes[], api_dispute_routes[], api_meeting_routes[];
 
 /* Sets created_at, created_by and version 1 on a new object. */
@@ -29,6 +30,7 @@ TQ_MUST_USE int api_user_create(struct req *r, const char *name, const char *par
 /* Tells modules with per-track memory that a track was created or changed
  * (called inside the transaction; modules defer to after commit as needed). */
 void api_track_changed(struct app *a, const json_t *track);
+int api_hotline_ack_due(struct app *a, const struct store_deadline *d, tq_time now); /* sweeper: message.ack */
 int api_threat_lapse(struct app *a, const struct store_deadline *d, tq_time now);     /* sweeper: threat.respond */
 int api_dispute_escalate(struct app *a, const struct store_deadline *d, tq_time now); /* dispute.respond|resolve */
 

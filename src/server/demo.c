@@ -136,6 +136,7 @@ static int seed_cell(struct demo *d, json_t *tokens, json_t *passwords)
 typedef int (*demo_seed_fn)(struct demo *d);
 static const demo_seed_fn module_seeds[] = {
 	demo_seed_cell,
+	demo_seed_hotline,
 	NULL,
 };
 

@@ -154,7 +154,9 @@ int req_object(struct req *r, json_t **out)
 #define ROUTE_MAX_SEGMENTS 16
 
 /* Matches path against pattern segment by segment. On success params point at
- * the ":x" segments inside scratch (a copy of path cut at its slashes). */
+ * the ":x" segments inside scratch (a copy of path cut at its slashes). A final
+ * "*" segment matches the rest of the path (one or more non-empty segments,
+ * slashes kept) into the next param; the pattern "/" matches only "/". */
 static int route_match(const char *pattern, char *scratch, const char *path, const char **params)
 {
 	char *segs[ROUTE_MAX_SEGMENTS];
@@ -163,6 +165,8 @@ static int route_match(const char *pattern, char *scratch, const char *path, con
 
 	if (path[0] != '/')
 		return 0;
+	if (pattern[1] == '\0')
+		return path[1] == '\0';
 	strcpy(scratch, path + 1);
 	for (char *s = scratch;;) {
 		char *slash = strchr(s, '/');
@@ -178,6 +182,17 @@ static int route_match(const char *pattern, char *scratch, const char *path, con
 		size_t plen = strcspn(p, "/");
 		if (plen == 0 || segs[i][0] == '\0')
 			return 0;
+		if (p[0] == '*' && p[1] == '\0') {
+			if (n >= REQ_MAX_PARAMS)
+				return 0;
+			for (int j = i + 1; j < nseg; j++) {
+				if (segs[j][0] == '\0')
+					return 0;
+				segs[j][-1] = '/'; /* rejoin the rest of the path */
+			}
+			params[n++] = segs[i];
+			return 1;
+		}
 		if (*p == ':') {
 			if (n >= REQ_MAX_PARAMS)
 				return 0;
@@ -492,13 +507,15 @@ static void dispatch(struct req *r)
 			req_fail(r, TQ_ENOTFOUND, "no such resource");
 		return;
 	}
-	r->now = app_now();
 	if (rt->flags & ROUTE_NOLOCK) {
+		r->now = app_now();
 		rc = parse_body(r);
 		if (rc == TQ_OK)
 			rc = rt->fn(r);
 	} else {
 		pthread_mutex_lock(&a->lock);
+		/* Read under the lock: times then follow commit (and seq) order. */
+		r->now = app_now();
 		rc = run_handler(r, rt);
 		pthread_mutex_unlock(&a->lock);
 	}

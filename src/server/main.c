@@ -23,6 +23,7 @@
 #include "server/app.h"
 #include "server/demo.h"
 #include "server/http.h"
+#include "server/hub.h"
 #include "server/sweeper.h"
 
 #define EXIT_USAGE 1
@@ -201,12 +202,15 @@ static int serve(const struct options *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (http_start(&app, &hopts, &daemon)) {
+	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
+		hub_free(&app);
 		app_close(&app);
 		return EXIT_USAGE;
 	}
 	if (sweeper_start(&app)) {
+		hub_close(&app);
 		http_stop(&app, daemon);
+		hub_free(&app);
 		app_close(&app);
 		return EXIT_STORE;
 	}
@@ -227,7 +231,9 @@ static int serve(const struct options *o)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
 	sweeper_stop(&app);
+	hub_close(&app); /* ends the event streams: MHD must not stop with suspended connections */
 	http_stop(&app, daemon);
+	hub_free(&app);
 	app_close(&app);
 	return 0;
 }

@@ -9,6 +9,7 @@ const struct route *const http_route_tables[] = {
 	api_admin_routes,
 	api_log_routes,
 	api_session_routes,
+	api_hotline_routes, api_events_routes,
 	api_threat_routes, api_dispute_routes, api_meeting_routes,
 	NULL,
 };
@@ -25,5 +26,6 @@ const struct sweeper_kind sweeper_kinds[] = {
 	{"threat.respond", api_threat_lapse},
 	{"dispute.respond", api_dispute_escalate},
 	{"dispute.resolve", api_dispute_escalate},
+	{"message.ack", api_hotline_ack_due},
 	{NULL, NULL},
 };

@@ -1,0 +1,75 @@
+#include "server/sse.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "server/api.h"
+#include "server/auth.h"
+#include "server/hub.h"
+
+/* The resume point: ?after= or Last-Event-ID. *have = 0 when neither is given. */
+static int resume_point(struct req *r, int *have, uint64_t *after)
+{
+	const char *s = req_query(r, "after");
+	const char *what = "after";
+	char *end;
+	*have = 0;
+	if (!s) {
+		s = req_header(r, "Last-Event-ID");
+		what = "Last-Event-ID";
+	}
+	if (!s)
+		return TQ_OK;
+	if (*s < '0' || *s > '9' || strlen(s) > 19)
+		return req_fail(r, TQ_EMALFORMED, "%s must be a log index (a non-negative integer)", what);
+	*after = strtoull(s, &end, 10);
+	if (*end)
+		return req_fail(r, TQ_EMALFORMED, "%s must be a log index (a non-negative integer)", what);
+	*have = 1;
+	return TQ_OK;
+}
+
+static int stream(struct req *r, const char *track)
+{
+	struct hub *h = hub_of(r->app);
+	uint64_t after = 0, size;
+	int have, rc;
+
+	if ((rc = resume_point(r, &have, &after)))
+		return rc;
+	if (track) {
+		json_t *t;
+		const char *role;
+		/* 404 for a non-member; the cell admin may follow a track's metadata events. */
+		if ((rc = auth_track(r, track, &t, &role)))
+			return rc;
+		json_decref(t);
+	}
+	if (!r->conn || !h)
+		return req_fail(r, TQ_EIO, "the event stream is not available");
+	if ((rc = store_log_size(r->app->store, &size)))
+		return req_fail(r, rc, "store failure");
+	/* Under the app lock: every event below size has been published already,
+	 * so a live stream starting at size misses nothing committed later. */
+	uint64_t from = have ? (after == UINT64_MAX ? after : after + 1) : size;
+	rc = hub_subscribe(h, r->conn, &r->who, track, from, from >= size, &r->response);
+	if (rc)
+		return req_fail(r, rc, rc == TQ_EIO ? "the server is stopping" : "out of memory");
+	r->status = 200;
+	return TQ_OK;
+}
+
+static int events_all(struct req *r)
+{
+	return stream(r, NULL);
+}
+
+static int events_track(struct req *r)
+{
+	return stream(r, r->param[0]);
+}
+
+const struct route api_events_routes[] = {
+	{"GET", "/v1/events", events_all, 0},
+	{"GET", "/v1/tracks/:t/events", events_track, 0},
+	{NULL, NULL, NULL, 0},
+};
