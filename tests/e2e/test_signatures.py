@@ -28,15 +28,31 @@ def signed_post(server, token, path, body_bytes, signature):
 
 def test_signed_submission_is_recorded_and_verifiable(server):
     key, token = setup_signer(server)
-    # The signed request must be a write the party may do; user creation is admin-only,
-    # so sign a session-independent write available to the party: a party may not create
-    # parties, so use the log of a track write when one exists — here PATCH is admin-only,
-    # so we sign a request that fails authorisation after the signature check to prove order,
-    # then a real write below.
-    body = json.dumps({"name": "probe"}).encode()
+    body = json.dumps({"to": "all", "precedence": "routine", "subject": "signed", "body": "we did not fire"}).encode()
     sig = base64.b64encode(key.sign(body)).decode()
-    r = signed_post(server, token, "/v1/parties", body, sig)
-    problem(r, 403)  # signature fine, but an operator is not the cell admin
+    r = signed_post(server, token, "/v1/tracks/il-sy/messages", body, sig)
+    assert r.status_code == 201, r.text
+    mid = r.json()["id"]
+    sy = server.post("/v1/users", server.admin, {"name": "sy", "party": "SY", "role": "operator"}).json()["token"]
+    entries = server.get("/v1/log/entries?limit=1000", sy).json()["items"]
+    created = [e["event"] for e in entries if e["event"]["type"] == "message.created"
+               and e["event"]["payload"]["id"] == mid]
+    assert len(created) == 1
+    party_key = server.get("/v1/parties/IL", sy).json()["public_key"]
+    # Another party (SY) can prove what IL submitted: the exact bytes and IL's signature over them.
+    assert verify_recorded(created[0], party_key) == json.loads(body)
+    # An unsigned request records no signature.
+    r = server.post("/v1/tracks/il-sy/messages", token, {"to": "all", "precedence": "routine", "subject": "u", "body": "u"})
+    assert r.status_code == 201
+    last = server.get("/v1/log/entries?limit=1000", sy).json()["items"][-1]["event"]
+    assert "signature" not in last["actor"]
+
+
+def test_signature_is_checked_before_authorisation(server):
+    key, token = setup_signer(server)
+    body = json.dumps({"id": "ZZ", "name": "probe"}).encode()
+    sig = base64.b64encode(key.sign(body)).decode()
+    problem(signed_post(server, token, "/v1/parties", body, sig), 403)  # valid signature, but not the admin
 
 
 def test_a_changed_byte_fails_with_401_and_changes_nothing(server):
