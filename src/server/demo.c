@@ -135,6 +135,7 @@ static int seed_cell(struct demo *d, json_t *tokens, json_t *passwords)
 /* Later modules add their seed functions here, in the order they must run. */
 typedef int (*demo_seed_fn)(struct demo *d);
 static const demo_seed_fn module_seeds[] = {
+	demo_seed_zones, /* first: later seeds may refer to its conflicts */
 	demo_seed_cell,
 	demo_seed_hotline,
 	NULL,

@@ -22,6 +22,7 @@
 #include "server/api.h"
 #include "server/app.h"
 #include "server/demo.h"
+#include "server/engines.h"
 #include "server/http.h"
 #include "server/hub.h"
 #include "server/sweeper.h"
@@ -186,6 +187,7 @@ static int serve(const struct options *o)
 			return EXIT_STORE;
 		rc = demo_seed(&app, token);
 		sodium_memzero(token, sizeof token);
+		engines_free(&app);
 		app_close(&app);
 		if (rc) {
 			fprintf(stderr, "tansiqd: the demo seed failed\n");
@@ -194,6 +196,8 @@ static int serve(const struct options *o)
 	}
 	if ((rc = app_open(&app, o->data)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
+	if (engines_load(&app))
+		fprintf(stderr, "tansiqd: conflict engines could not be built now; retried on first use\n");
 
 	/* Signals are taken synchronously by this thread; the server's threads never see them. */
 	sigemptyset(&set);
@@ -234,6 +238,7 @@ static int serve(const struct options *o)
 	hub_close(&app); /* ends the event streams: MHD must not stop with suspended connections */
 	http_stop(&app, daemon);
 	hub_free(&app);
+	engines_free(&app);
 	app_close(&app);
 	return 0;
 }

@@ -3,6 +3,7 @@
  * that modules with per-track memory register for track changes.
  */
 #include "server/api.h"
+#include "server/engines.h"
 #include "server/sweeper.h"
 
 const struct route *const http_route_tables[] = {
@@ -11,14 +12,13 @@ const struct route *const http_route_tables[] = {
 	api_session_routes,
 	api_hotline_routes, api_events_routes,
 	api_threat_routes, api_dispute_routes, api_meeting_routes,
+	api_zone_routes, api_deployment_routes, api_activity_routes, api_conflict_routes, api_export_routes,
 	NULL,
 };
 
 void api_track_changed(struct app *a, const json_t *track)
 {
-	(void)a;
-	(void)track;
-	/* No module keeps per-track memory yet; the conflict engine will hook in here. */
+	engines_track_changed(a, track); /* conflict engines: margins after commit */
 }
 
 /* Deadline kinds and the module that fires each (see sweeper.h). */
@@ -27,5 +27,6 @@ const struct sweeper_kind sweeper_kinds[] = {
 	{"dispute.respond", api_dispute_escalate},
 	{"dispute.resolve", api_dispute_escalate},
 	{"message.ack", api_hotline_ack_due},
+	{"activity.start", api_activity_start}, {"activity.end", api_activity_end},
 	{NULL, NULL},
 };

@@ -1,0 +1,322 @@
+/*
+ * api_conflicts — the conflicts the engine found (api.md Conflicts, Dry-run
+ * check; Precise rules 7, 8, 11).
+ *
+ * Conflicts are seen by the principals, the mediator and the supervisor of the
+ * track (auth_sees); hosts and observers get 404 for one and 403 for the
+ * list. An affected party acknowledges once (event conflict.acknowledged);
+ * when all affected parties have, the status is "acknowledged". The owner of
+ * the influence zone consents to an influence_entry conflict (→ resolved,
+ * "consented"); the mediator or supervisor waives any conflict (→ resolved,
+ * "waived", with an optional note). Both settle the conflict's key: the same
+ * finding is not reopened by later re-checks. Consent to another kind of
+ * conflict is a state conflict (409): there is no owner to consent.
+ *
+ * POST /check answers the findings for a body as if it were declared by the
+ * caller (zones as if in force), without storing anything or emitting events.
+ */
+#include "server/api.h"
+
+#include <string.h>
+#include "core/limits.h"
+#include "server/auth.h"
+#include "server/engines.h"
+#include "server/input.h"
+
+static const char *const conflict_kinds[] = {"activity_overlap",    "demilitarized_breach", "limitation_exceeded",
+					     "influence_entry",     "protected_site_risk",  "deployment_risk",
+					     "restricted_airspace_entry", NULL};
+static const char *const conflict_statuses[] = {"open", "acknowledged", "resolved", NULL};
+
+static int in_strings(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(arr, i, p) {
+		if (json_is_string(p) && !strcmp(json_string_value(p), s))
+			return 1;
+	}
+	return 0;
+}
+
+static int in_names(const char *const *names, const char *s)
+{
+	for (; *names; names++)
+		if (!strcmp(*names, s))
+			return 1;
+	return 0;
+}
+
+static int conflict_load(struct req *r, const char *role, json_t **out)
+{
+	json_t *c = NULL;
+	int rc = store_obj_get(r->app->store, r->param[0], "conflict", r->param[1], &c);
+	if (rc == TQ_OK && !auth_sees(role, r->who.party, "conflict", c))
+		rc = TQ_ENOTFOUND;
+	if (rc) {
+		json_decref(c);
+		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such conflict" : "store failure");
+	}
+	*out = c;
+	return 0;
+}
+
+static int conflict_get(struct req *r)
+{
+	json_t *track = NULL, *c = NULL;
+	const char *role;
+	int rc;
+	if ((rc = auth_track_content(r, r->param[0], &track, &role)) || (rc = conflict_load(r, role, &c)))
+		goto done;
+	req_json(r, 200, c);
+done:
+	json_decref(track);
+	return rc;
+}
+
+struct conflict_filter {
+	const char *status, *kind, *party;
+	json_t *items;
+};
+
+static int conflict_collect(void *ctx, json_t *c)
+{
+	struct conflict_filter *f = ctx;
+	const char *status = json_string_value(json_object_get(c, "status"));
+	const char *kind = json_string_value(json_object_get(c, "kind"));
+	if ((f->status && (!status || strcmp(status, f->status))) || (f->kind && (!kind || strcmp(kind, f->kind))) ||
+	    (f->party && !in_strings(json_object_get(c, "parties"), f->party)))
+		return 0;
+	json_array_append(f->items, c);
+	return 0;
+}
+
+static int conflict_list(struct req *r)
+{
+	json_t *track = NULL;
+	const char *role;
+	struct conflict_filter f = {req_query(r, "status"), req_query(r, "kind"), req_query(r, "party"), NULL};
+	int rc;
+	if ((rc = auth_track_content(r, r->param[0], &track, &role)))
+		return rc;
+	if (!auth_sees(role, r->who.party, "conflict", NULL)) {
+		rc = req_fail(r, TQ_EFORBIDDEN, "a %s may not read conflicts", role);
+	} else if (f.status && !in_names(conflict_statuses, f.status)) {
+		struct tq_field_error fe = {"status", "must be one of: open acknowledged resolved"};
+		rc = req_fail_field(r, TQ_EINVALID, &fe);
+	} else if (f.kind && !in_names(conflict_kinds, f.kind)) {
+		struct tq_field_error fe = {"kind", "unknown conflict kind"};
+		rc = req_fail_field(r, TQ_EINVALID, &fe);
+	} else if (!(f.items = json_array()) ||
+		   (rc = store_obj_scan(r->app->store, r->param[0], "conflict", NULL, 0, 0, conflict_collect, &f))) {
+		json_decref(f.items);
+		rc = req_fail(r, rc ? rc : TQ_ENOMEM, "store failure");
+	} else {
+		rc = out_page(r, f.items, "id");
+	}
+	json_decref(track);
+	return rc;
+}
+
+/* Loads a visible conflict for an action. */
+static int conflict_action_load(struct req *r, json_t **track, json_t **c, const char **role)
+{
+	int rc;
+	if ((rc = auth_track_content(r, r->param[0], track, role)) || (rc = conflict_load(r, *role, c)))
+		return rc;
+	return 0;
+}
+
+static int conflict_unresolved(struct req *r, const json_t *c)
+{
+	const char *status = json_string_value(json_object_get(c, "status"));
+	if (status && !strcmp(status, "resolved"))
+		return req_fail(r, TQ_ECONFLICT, "the conflict is already resolved (%s)",
+				json_string_value(json_object_get(c, "resolution")) ?: "?");
+	return 0;
+}
+
+static void conflict_bump(struct req *r, json_t *c)
+{
+	api_bump(r, c);
+}
+
+static int conflict_acknowledge(struct req *r)
+{
+	json_t *track = NULL, *c = NULL, *body;
+	const char *role;
+	int rc;
+	if ((rc = conflict_action_load(r, &track, &c, &role)))
+		goto done;
+	if (!in_strings(json_object_get(c, "parties"), r->who.party)) {
+		rc = req_fail(r, TQ_EFORBIDDEN, "only an affected party acknowledges a conflict");
+		goto done;
+	}
+	if ((rc = conflict_unresolved(r, c)))
+		goto done;
+	if (in_strings(json_object_get(c, "acks"), r->who.party)) {
+		rc = req_fail(r, TQ_ECONFLICT, "%s has already acknowledged this conflict", r->who.party);
+		goto done;
+	}
+	if ((rc = req_object(r, &body)) || (rc = in_if_match(r, json_integer_value(json_object_get(c, "version")))))
+		goto done;
+	json_t *acks = json_object_get(c, "acks");
+	json_array_append_new(acks, json_string(r->who.party));
+	size_t i;
+	json_t *p;
+	int all = 1;
+	json_array_foreach(json_object_get(c, "parties"), i, p) all &= in_strings(acks, json_string_value(p));
+	if (all)
+		json_object_set_new(c, "status", json_string("acknowledged"));
+	conflict_bump(r, c);
+	if ((rc = engines_conflict_save(r->app, &r->who, r->now, track, c, "conflict.acknowledged"))) {
+		req_fail(r, rc, "store failure");
+		goto done;
+	}
+	req_json(r, 200, c);
+	c = NULL;
+done:
+	json_decref(c);
+	json_decref(track);
+	return rc;
+}
+
+/* Resolves c as `resolution` and settles its key. */
+static int conflict_settle(struct req *r, json_t *track, json_t *c, const char *resolution, const char *note)
+{
+	struct track_engine *te;
+	int rc;
+	json_object_set_new(c, "status", json_string("resolved"));
+	json_object_set_new(c, "resolution", json_string(resolution));
+	json_object_set_new(c, "resolved_at", app_time_json(r->now));
+	json_object_set_new(c, "resolved_by", json_string(r->who.party));
+	if (note)
+		json_object_set_new(c, "note", json_string(note));
+	conflict_bump(r, c);
+	if ((rc = engines_get(r->app, r->param[0], &te)) ||
+	    (rc = engines_conflict_save(r->app, &r->who, r->now, track, c, "conflict.resolved")) ||
+	    (rc = engines_settle(r->app, te, r->param[1])))
+		return req_fail(r, rc, "the change could not be recorded");
+	req_json(r, 200, json_incref(c));
+	return 0;
+}
+
+static int conflict_consent(struct req *r)
+{
+	json_t *track = NULL, *c = NULL, *body;
+	const char *role;
+	int rc;
+	if ((rc = conflict_action_load(r, &track, &c, &role)))
+		goto done;
+	const char *kind = json_string_value(json_object_get(c, "kind"));
+	json_t *zone = json_array_get(json_object_get(c, "subjects"), 0);
+	const char *owner = json_string_value(json_object_get(zone, "party"));
+	if (strcmp(kind, "influence_entry")) {
+		rc = req_fail(r, TQ_ECONFLICT, "only an influence_entry conflict takes the zone owner's consent");
+		goto done;
+	}
+	if (!owner || strcmp(owner, r->who.party)) {
+		rc = req_fail(r, TQ_EFORBIDDEN, "only the owner of the influence zone (%s) consents", owner ? owner : "?");
+		goto done;
+	}
+	if ((rc = conflict_unresolved(r, c)) || (rc = req_object(r, &body)) ||
+	    (rc = in_if_match(r, json_integer_value(json_object_get(c, "version")))))
+		goto done;
+	rc = conflict_settle(r, track, c, "consented", NULL);
+done:
+	json_decref(c);
+	json_decref(track);
+	return rc;
+}
+
+static int conflict_resolve(struct req *r)
+{
+	static const char *const overseers[] = {"mediator", "supervisor", NULL};
+	static const char *const resolutions[] = {"waived", NULL};
+	json_t *track = NULL, *c = NULL, *body;
+	const char *role, *resolution = NULL, *note = NULL;
+	int rc;
+	if ((rc = conflict_action_load(r, &track, &c, &role)) ||
+	    (rc = auth_require_role(r, role, overseers, "resolve conflicts")) || (rc = conflict_unresolved(r, c)) ||
+	    (rc = req_object(r, &body)) || (rc = in_enum(r, body, "resolution", 1, resolutions, &resolution)) ||
+	    (rc = in_string(r, body, "note", 0, TQ_MAX_TEXT_BYTES, &note)) ||
+	    (rc = in_if_match(r, json_integer_value(json_object_get(c, "version")))))
+		goto done;
+	rc = conflict_settle(r, track, c, resolution, note);
+done:
+	json_decref(c);
+	json_decref(track);
+	return rc;
+}
+
+/* POST /check: findings for a candidate, nothing stored. */
+static int check(struct req *r)
+{
+	static const char *const types[] = {"zone", "deployment", "activity", NULL};
+	json_t *body, *track = NULL, *out = NULL;
+	const char *role, *type = NULL;
+	struct track_engine *te;
+	struct subject *s = NULL;
+	struct finding_list fl;
+	struct tq_field_error fe = {{0}, {0}};
+	int rc;
+
+	finding_list_init(&fl);
+	if ((rc = auth_track_content(r, r->param[0], &track, &role)))
+		goto done;
+	/* The answer describes conflicts, so it is for those who may see them. */
+	if (!auth_sees(role, r->who.party, "conflict", NULL)) {
+		rc = req_fail(r, TQ_EFORBIDDEN, "a %s may not check declarations", role);
+		goto done;
+	}
+	if ((rc = req_object(r, &body)) || (rc = in_enum(r, body, "type", 1, types, &type)))
+		goto done;
+	enum subject_type t = !strcmp(type, "zone") ? SUBJECT_ZONE : !strcmp(type, "deployment") ? SUBJECT_DEPLOYMENT
+												: SUBJECT_ACTIVITY;
+	if ((rc = engines_get(r->app, r->param[0], &te))) {
+		req_fail(r, rc, "the conflict engine is unavailable");
+		goto done;
+	}
+	/* A candidate id no stored object can have (ids are prefix_ULID). */
+	if ((rc = engines_subject(r->app, t, body, "check", r->who.party, r->now, &s, &fe))) {
+		req_fail_field(r, rc, &fe);
+		goto done;
+	}
+	if (t == SUBJECT_ZONE) {
+		if ((rc = engines_check_owner(r, track, s->owner)))
+			goto done;
+		s->status = ZONE_IN_FORCE; /* what would it conflict with once in force */
+	}
+	if ((rc = engine_check(engines_engine(te), s, &fl))) {
+		req_fail(r, rc, "the check failed");
+		goto done;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < fl.n; i++) {
+		json_t *f = finding_to_json(&fl.items[i]);
+		if (!f || (rc = engines_conflict_parties(r->app, r->param[0], f))) {
+			json_decref(f);
+			json_decref(arr);
+			rc = req_fail(r, rc ? rc : TQ_ENOMEM, "the check failed");
+			goto done;
+		}
+		json_array_append_new(arr, f);
+	}
+	out = json_pack("{s:o}", "conflicts", arr);
+	req_json(r, 200, out);
+done:
+	finding_list_clear(&fl);
+	subject_free(engines_geo(r->app), s);
+	json_decref(track);
+	return rc;
+}
+
+const struct route api_conflict_routes[] = {
+	{"POST", "/v1/tracks/:t/check", check, 0},
+	{"GET", "/v1/tracks/:t/conflicts", conflict_list, 0},
+	{"GET", "/v1/tracks/:t/conflicts/:id", conflict_get, 0},
+	{"POST", "/v1/tracks/:t/conflicts/:id/acknowledge", conflict_acknowledge, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/conflicts/:id/consent", conflict_consent, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/conflicts/:id/resolve", conflict_resolve, ROUTE_WRITE},
+	{NULL, NULL, NULL, 0},
+};
