@@ -7,13 +7,13 @@ PACKAGES=(
   build-essential meson ninja-build pkg-config clang
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
   libgeos-dev libproj-dev proj-data libsodium-dev libcurl4-openssl-dev libcmocka-dev
-  python3 python3-pytest python3-requests python3-icalendar python3-cryptography python3-yaml gdal-bin
+  python3 python3-pytest python3-requests python3-icalendar python3-cryptography python3-yaml python3-pytest-timeout gdal-bin
   curl ca-certificates openssl
 )
 # Extra groups asked for by the caller (e.g. `deps.sh browser`).
 for extra in "$@"; do
   case "$extra" in
-    browser) PACKAGES+=(chromium nodejs npm) ;;
+    browser) PACKAGES+=(chromium); command -v node >/dev/null || PACKAGES+=(nodejs); command -v npm >/dev/null || PACKAGES+=(npm) ;; # a Node.js from elsewhere (with its npm) is kept
     bench)   PACKAGES+=(postgresql postgis postgresql-15-postgis-3 libpq-dev wrk nginx-light bc) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 1 ;;
   esac

@@ -295,7 +295,7 @@ int api_activity_end(struct app *a, const struct store_deadline *d, tq_time now)
 
 const struct route api_activity_routes[] = {
 	{"POST", "/v1/tracks/:t/activities", act_create, ROUTE_WRITE},
-	{"GET", "/v1/tracks/:t/activities", act_list, 0},
+	{"GET", "/v1/tracks/:t/activities", act_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/activities/:id", act_get, 0},
 	{"PATCH", "/v1/tracks/:t/activities/:id", act_patch, ROUTE_WRITE},
 	{"POST", "/v1/tracks/:t/activities/:id/cancel", act_cancel, ROUTE_WRITE},

@@ -386,13 +386,13 @@ static int track_get(struct req *r)
 const struct route api_admin_routes[] = {
 	{"GET", "/v1/health", health, ROUTE_PUBLIC},
 	{"POST", "/v1/parties", party_create, ROUTE_WRITE | ROUTE_ADMIN},
-	{"GET", "/v1/parties", party_list, 0},
+	{"GET", "/v1/parties", party_list, ROUTE_CACHE},
 	{"GET", "/v1/parties/:id", party_get, 0},
 	{"POST", "/v1/users", user_create, ROUTE_WRITE | ROUTE_ADMIN},
 	{"DELETE", "/v1/users/:id", user_delete, ROUTE_WRITE | ROUTE_ADMIN},
 	{"POST", "/v1/tracks", track_create, ROUTE_WRITE | ROUTE_ADMIN},
-	{"GET", "/v1/tracks", track_list, 0},
-	{"GET", "/v1/tracks/:t", track_get, 0},
+	{"GET", "/v1/tracks", track_list, ROUTE_CACHE},
+	{"GET", "/v1/tracks/:t", track_get, ROUTE_CACHE},
 	{"PATCH", "/v1/tracks/:t", track_update, ROUTE_WRITE | ROUTE_ADMIN},
 	{NULL, NULL, NULL, 0},
 };

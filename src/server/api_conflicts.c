@@ -313,8 +313,8 @@ done:
 
 const struct route api_conflict_routes[] = {
 	{"POST", "/v1/tracks/:t/check", check, 0},
-	{"GET", "/v1/tracks/:t/conflicts", conflict_list, 0},
-	{"GET", "/v1/tracks/:t/conflicts/:id", conflict_get, 0},
+	{"GET", "/v1/tracks/:t/conflicts", conflict_list, ROUTE_CACHE},
+	{"GET", "/v1/tracks/:t/conflicts/:id", conflict_get, ROUTE_CACHE},
 	{"POST", "/v1/tracks/:t/conflicts/:id/acknowledge", conflict_acknowledge, ROUTE_WRITE},
 	{"POST", "/v1/tracks/:t/conflicts/:id/consent", conflict_consent, ROUTE_WRITE},
 	{"POST", "/v1/tracks/:t/conflicts/:id/resolve", conflict_resolve, ROUTE_WRITE},

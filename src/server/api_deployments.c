@@ -171,7 +171,7 @@ static int dep_list(struct req *r)
 
 const struct route api_deployment_routes[] = {
 	{"POST", "/v1/tracks/:t/deployments", dep_create, ROUTE_WRITE},
-	{"GET", "/v1/tracks/:t/deployments", dep_list, 0},
+	{"GET", "/v1/tracks/:t/deployments", dep_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/deployments/:id", dep_get, 0},
 	{"PATCH", "/v1/tracks/:t/deployments/:id", dep_patch, ROUTE_WRITE},
 	{"DELETE", "/v1/tracks/:t/deployments/:id", dep_withdraw, ROUTE_WRITE},

@@ -477,7 +477,7 @@ done:
 
 const struct route api_hotline_routes[] = {
 	{"POST", "/v1/tracks/:t/messages", message_create, ROUTE_WRITE},
-	{"GET", "/v1/tracks/:t/messages", message_list, 0},
+	{"GET", "/v1/tracks/:t/messages", message_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/messages/:id", message_get, 0},
 	{"POST", "/v1/tracks/:t/messages/:id/ack", message_ack, ROUTE_WRITE},
 	{NULL, NULL, NULL, 0},

@@ -238,7 +238,7 @@ static int zone_list(struct req *r)
 
 const struct route api_zone_routes[] = {
 	{"POST", "/v1/tracks/:t/zones", zone_create, ROUTE_WRITE},
-	{"GET", "/v1/tracks/:t/zones", zone_list, 0},
+	{"GET", "/v1/tracks/:t/zones", zone_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/zones/:id", zone_get, 0},
 	{"DELETE", "/v1/tracks/:t/zones/:id", zone_withdraw, ROUTE_WRITE},
 	{"POST", "/v1/tracks/:t/zones/:id/accept", zone_accept, ROUTE_WRITE},

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "core/event.h"
 #include "core/limits.h"
+#include "server/cache.h"
 
 tq_time app_now(void)
 {
@@ -72,6 +73,9 @@ int app_open(struct app *a, const char *data_dir)
 	}
 	snprintf(a->origin, sizeof a->origin, "%s", origin);
 	free(origin);
+	if ((rc = store_log_size(a->store, &a->log_version)))
+		goto fail;
+	a->answers = cache_new();
 	return TQ_OK;
 fail:
 	app_close(a);
@@ -82,6 +86,8 @@ void app_close(struct app *a)
 {
 	store_close(a->store);
 	a->store = NULL;
+	cache_free(a->answers);
+	a->answers = NULL;
 	sodium_memzero(a->sign_sk, sizeof a->sign_sk);
 	pthread_mutex_destroy(&a->lock);
 }
@@ -156,6 +162,7 @@ struct published {
 static void publish(void *ctx)
 {
 	struct published *p = ctx;
+	p->app->log_version = p->index + 1;
 	if (p->app->sink)
 		p->app->sink(p->app->sink_ctx, p->index, p->type, p->track, p->audience, p->leaf, p->leaf_len);
 }

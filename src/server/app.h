@@ -46,6 +46,7 @@ typedef void (*app_event_sink)(void *sink_ctx, uint64_t index, const char *type,
 			       const char *audience, const char *leaf, size_t leaf_len);
 
 struct ratelimit;
+struct cache;
 struct app {
 	pthread_mutex_t lock;
 	struct store *store;
@@ -59,6 +60,9 @@ struct app {
 	int in_tx;
 	app_event_sink sink;
 	void *sink_ctx;
+	/* the log size after the last commit: names a state of the cell (cache.h) */
+	uint64_t log_version;
+	struct cache *answers;
 	/* rate limits (http.c); NULL when off */
 	struct ratelimit *rate_user, *rate_addr;
 	/* module state, owned by the module that set it */

@@ -64,6 +64,8 @@ enum route_flags {
 	ROUTE_ADMIN = 4,      /* cell admin only */
 	ROUTE_NOLOCK = 8,     /* the handler takes app->lock itself (slow work outside it) */
 	ROUTE_ALLOW_VIEWER = 16, /* a write that viewers may do too (logout) */
+	ROUTE_CACHE = 32,     /* a GET whose JSON answer depends only on the cell's state, the URL
+			       * and the caller's party and role: kept until the log grows */
 };
 
 typedef int (*route_fn)(struct req *r);
