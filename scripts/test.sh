@@ -19,4 +19,7 @@ echo "== end-to-end tests (pytest against a real tansiqd)"
 TANSIQD="$root/$build/tansiqd" TANSIQ="$root/$build/tansiq" \
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/tests/e2e" || status=1
 
+echo "== browser tests (playwright-core + Debian chromium against a real tansiqd)"
+bash "$root/scripts/browser-test.sh" "$build" || status=1
+
 exit $status

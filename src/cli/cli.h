@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define CLI_DEFAULT_URL "http://127.0.0.1:8080"
+
 enum cli_exit {
 	CLI_OK = 0,
 	CLI_ELOCAL = 1,   /* local failure: out of memory, cannot write a file */

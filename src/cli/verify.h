@@ -20,7 +20,10 @@
 	"  leaf hash   SHA-256(0x00 || leaf_data) of each of your entries, and event = leaf_data\n" \
 	"  inclusion   each entry is in the tree of the checkpoint\n" \
 	"  consistency each checkpoint saved before is a prefix of the new one\n" \
-	"Then the new checkpoint is saved. Exit 5 on any failure (e.g. 'FAIL: inclusion of entry 17')."
+	"Then the new checkpoint is saved as .../<host_port>/checkpoints/<size> (only when every\n" \
+	"check passed). Exit 5 on any failure (e.g. 'FAIL: inclusion of entry 17'); --json prints\n" \
+	"one report {ok, checks: [{check, ok, detail}], size, root, entries, vkey}.\n" \
+	"If the operators really replaced the log key, delete the pinned vkey file to pin the new one."
 
 int verify_cmd(struct cli_ctx *ctx, const struct group_spec *g, const struct cmd_spec *c,
 	       int argc, char **argv);

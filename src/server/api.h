@@ -16,6 +16,7 @@ extern const struct route api_log_routes[];
 extern const struct route api_session_routes[];
 extern const struct route api_hotline_routes[], api_events_routes[]; /* api_hotline.c, sse.c */
 extern const struct route api_threat_routes[], api_dispute_routes[], api_meeting_routes[];
+extern const struct route api_static_routes[]; /* static.c: the console's files */
 extern const struct route api_zone_routes[], api_deployment_routes[], api_activity_routes[], api_conflict_routes[], api_export_routes[];
 
 /* Sets created_at, created_by and version 1 on a new object. */
@@ -31,9 +32,9 @@ TQ_MUST_USE int api_user_create(struct req *r, const char *name, const char *par
 /* Tells modules with per-track memory that a track was created or changed
  * (called inside the transaction; modules defer to after commit as needed). */
 void api_track_changed(struct app *a, const json_t *track);
-int api_hotline_ack_due(struct app *a, const struct store_deadline *d, tq_time now); /* sweeper: message.ack */
-int api_activity_start(struct app *a, const struct store_deadline *d, tq_time now), api_activity_end(struct app *a, const struct store_deadline *d, tq_time now); /* activity.start|end */
 int api_threat_lapse(struct app *a, const struct store_deadline *d, tq_time now);     /* sweeper: threat.respond */
+int api_hotline_ack_due(struct app *a, const struct store_deadline *d, tq_time now); /* sweeper: message.ack */
 int api_dispute_escalate(struct app *a, const struct store_deadline *d, tq_time now); /* dispute.respond|resolve */
+int api_activity_start(struct app *a, const struct store_deadline *d, tq_time now), api_activity_end(struct app *a, const struct store_deadline *d, tq_time now); /* activity.start|end */
 
 #endif

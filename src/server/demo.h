@@ -35,8 +35,8 @@ const char *demo_time(struct demo *d, long minutes, char *buf);
 
 /* Seeds everything and writes DIR/demo-tokens.json and DIR/demo-passwords.json. */
 TQ_MUST_USE int demo_seed(struct app *a, const char *admin_token);
-int demo_seed_zones(struct demo *d); /* zones, deployments, activities, conflicts (demo_zones.c) */
 int demo_seed_hotline(struct demo *d); /* demo_hotline.c */
 int demo_seed_cell(struct demo *d); /* threats, disputes, meetings (demo_cell.c) */
+int demo_seed_zones(struct demo *d); /* zones, deployments, activities, conflicts (demo_zones.c) */
 
 #endif

@@ -24,6 +24,7 @@
 #include "server/demo.h"
 #include "server/engines.h"
 #include "server/http.h"
+#include "server/static.h"
 #include "server/hub.h"
 #include "server/sweeper.h"
 
@@ -34,6 +35,7 @@ struct options {
 	const char *data;
 	const char *listen;
 	const char *tls_cert, *tls_key;
+	const char *web;   /* the console's files; NULL: the source tree's web/ */
 	int demo, insecure, init;
 	double rate_limit;
 };
@@ -42,9 +44,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tansiqd init [--data DIR]\n"
 		   "       tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]\n"
-		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N]\n"
+		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
-		   "          each source address gets 4x)\n");
+		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -53,7 +55,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
-		{"rate-limit", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
@@ -73,6 +75,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'I': o->insecure = 1; break;
 		case 'c': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
+		case 'w': o->web = optarg; break;
 		case 'r': {
 			char *end;
 			o->rate_limit = strtod(optarg, &end);
@@ -206,6 +209,7 @@ static int serve(const struct options *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	static_configure(o->web);
 	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
 		hub_free(&app);
 		app_close(&app);

@@ -13,6 +13,7 @@ const struct route *const http_route_tables[] = {
 	api_hotline_routes, api_events_routes,
 	api_threat_routes, api_dispute_routes, api_meeting_routes,
 	api_zone_routes, api_deployment_routes, api_activity_routes, api_conflict_routes, api_export_routes,
+	api_static_routes, /* last: the console's files (static.c) */
 	NULL,
 };
 

@@ -6,16 +6,18 @@
 #include "server/auth.h"
 #include "server/hub.h"
 
-/* The resume point: ?after= or Last-Event-ID. *have = 0 when neither is given. */
+/* The resume point: Last-Event-ID, else ?after=. *have = 0 when neither is given.
+ * Last-Event-ID wins because a browser's EventSource reconnects to the URL it
+ * was opened with (?after= and all) and sends the newer position in the header. */
 static int resume_point(struct req *r, int *have, uint64_t *after)
 {
-	const char *s = req_query(r, "after");
-	const char *what = "after";
+	const char *s = req_header(r, "Last-Event-ID");
+	const char *what = "Last-Event-ID";
 	char *end;
 	*have = 0;
 	if (!s) {
-		s = req_header(r, "Last-Event-ID");
-		what = "Last-Event-ID";
+		s = req_query(r, "after");
+		what = "after";
 	}
 	if (!s)
 		return TQ_OK;
