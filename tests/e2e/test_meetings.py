@@ -243,3 +243,33 @@ def test_agenda_lists_what_needs_the_meeting(server, cell):
     assert [(i["section"], i["id"]) for i in host["items"]] == [("messages", to_host), ("actions", overdue)]
     assert server.log_size() == size   # built at call time, nothing stored
     problem(server.get(f"/v1/tracks/ag/meetings/{sid}:20200101T080000Z/agenda", cell["US"]), 404)
+
+
+def test_agenda_lists_open_conflicts_and_drops_resolved_ones(server, cell):
+    cell.make_track("agc", [("IL", "principal"), ("SY", "principal"), ("US", "supervisor"), ("AZ", "host")])
+    sid, held, upcoming = past_series(server, cell, cell["AZ"], track="agc")
+    start = rfc3339(datetime.now(UTC) + timedelta(hours=2))
+    end = rfc3339(datetime.now(UTC) + timedelta(hours=3))
+    area = {"type": "Polygon", "coordinates": [[[36.0, 33.0], [36.1, 33.0], [36.1, 33.1], [36.0, 33.1], [36.0, 33.0]]]}
+
+    def notify(party):
+        r = server.post("/v1/tracks/agc/activities", cell[party],
+                        {"kind": "air_sortie", "geometry": area, "altitude": {"min_m": 1000, "max_m": 3000},
+                         "window": {"start": start, "end": end}})
+        assert r.status_code == 201, r.text
+        return r.json()
+    notify("IL")
+    sy = notify("SY")
+    assert [c["kind"] for c in sy["conflicts"]] == ["activity_overlap"]
+    cid = sy["conflicts"][0]["id"]
+    agenda = server.get(f"/v1/tracks/agc/meetings/{upcoming}/agenda", cell["US"]).json()
+    items = [i for i in agenda["items"] if i["section"] == "conflicts"]
+    assert [(i["type"], i["id"], i["summary"]) for i in items] == [("conflict", cid, "activity_overlap")]
+    assert {r["type"] for r in items[0]["refs"]} == {"activity"}
+    # A host sees no conflicts, so its agenda has none.
+    host = server.get(f"/v1/tracks/agc/meetings/{upcoming}/agenda", cell["AZ"]).json()
+    assert not [i for i in host["items"] if i["section"] == "conflicts"]
+    # Once resolved (SY cancels its activity) the conflict leaves the agenda.
+    assert server.post(f"/v1/tracks/agc/activities/{sy['id']}/cancel", cell["SY"]).status_code == 200
+    agenda = server.get(f"/v1/tracks/agc/meetings/{upcoming}/agenda", cell["US"]).json()
+    assert not [i for i in agenda["items"] if i["section"] == "conflicts"]
