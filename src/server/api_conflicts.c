@@ -49,16 +49,7 @@ static int in_names(const char *const *names, const char *s)
 
 static int conflict_load(struct req *r, const char *role, json_t **out)
 {
-	json_t *c = NULL;
-	int rc = store_obj_get(r->app->store, r->param[0], "conflict", r->param[1], &c);
-	if (rc == TQ_OK && !auth_sees(role, r->who.party, "conflict", c))
-		rc = TQ_ENOTFOUND;
-	if (rc) {
-		json_decref(c);
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such conflict" : "store failure");
-	}
-	*out = c;
-	return 0;
+	return auth_object(r, role, "conflict", r->param[1], "conflict", out);
 }
 
 static int conflict_get(struct req *r)

@@ -190,16 +190,7 @@ done:
 
 static int dispute_load(struct req *r, const char *role, json_t **out)
 {
-	json_t *d = NULL;
-	int rc = store_obj_get(r->app->store, r->param[0], "dispute", r->param[1], &d);
-	if (rc == TQ_OK && !auth_sees(role, r->who.party, "dispute", d))
-		rc = TQ_ENOTFOUND;
-	if (rc) {
-		json_decref(d);
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such dispute" : "store failure");
-	}
-	*out = d;
-	return TQ_OK;
+	return auth_object(r, role, "dispute", r->param[1], "dispute", out);
 }
 
 enum dispute_step { STEP_RESPOND, STEP_MEDIATE, STEP_RESOLVE, STEP_WITHDRAW };

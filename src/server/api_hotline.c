@@ -369,18 +369,11 @@ static int visible_message(struct req *r, json_t **track, const char **role, jso
 	*msg = NULL;
 	if ((rc = auth_track_content(r, r->param[0], track, role)))
 		return rc;
-	rc = store_obj_get(r->app->store, r->param[0], MSG_TYPE, r->param[1], msg);
-	if (rc == TQ_OK && !auth_sees(*role, r->who.party, MSG_TYPE, *msg)) {
-		json_decref(*msg);
-		*msg = NULL;
-		rc = TQ_ENOTFOUND;
-	}
-	if (rc) {
+	if ((rc = auth_object(r, *role, MSG_TYPE, r->param[1], "message", msg))) {
 		json_decref(*track);
 		*track = NULL;
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such message" : "store failure");
 	}
-	return TQ_OK;
+	return rc;
 }
 
 static int message_get(struct req *r)

@@ -308,13 +308,8 @@ static int series_get(struct req *r)
 	int rc;
 	if ((rc = caller_role(r, role)))
 		return rc;
-	rc = store_obj_get(r->app->store, r->param[0], "meeting", r->param[1], &s);
-	if (rc == TQ_OK && !auth_sees(role, r->who.party, "meeting", s))
-		rc = TQ_ENOTFOUND;
-	if (rc) {
-		json_decref(s);
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such meeting series" : "store failure");
-	}
+	if ((rc = auth_object(r, role, "meeting", r->param[1], "meeting series", &s)))
+		return rc;
 	req_json(r, 200, s);
 	return TQ_OK;
 }
@@ -724,16 +719,7 @@ done:
 
 static int action_load(struct req *r, const char *role, json_t **out)
 {
-	json_t *a = NULL;
-	int rc = store_obj_get(r->app->store, r->param[0], "action", r->param[1], &a);
-	if (rc == TQ_OK && !auth_sees(role, r->who.party, "action", a))
-		rc = TQ_ENOTFOUND;
-	if (rc) {
-		json_decref(a);
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such action item" : "store failure");
-	}
-	*out = a;
-	return TQ_OK;
+	return auth_object(r, role, "action", r->param[1], "action item", out);
 }
 
 /* Only the owner marks its action item done (rule 7: one's own objects). */

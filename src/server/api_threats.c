@@ -172,16 +172,7 @@ done:
 /* The threat r->param[1] if the caller sees it; 404 otherwise. */
 static int threat_load(struct req *r, const char *role, json_t **out)
 {
-	json_t *t = NULL;
-	int rc = store_obj_get(r->app->store, r->param[0], "threat", r->param[1], &t);
-	if (rc == TQ_OK && !auth_sees(role, r->who.party, "threat", t))
-		rc = TQ_ENOTFOUND;
-	if (rc) {
-		json_decref(t);
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such threat" : "store failure");
-	}
-	*out = t;
-	return TQ_OK;
+	return auth_object(r, role, "threat", r->param[1], "threat", out);
 }
 
 static int threat_respond(struct req *r)

@@ -94,6 +94,22 @@ int auth_sees(const char *role, const char *party, const char *type, const json_
 	return 0;
 }
 
+int auth_object(struct req *r, const char *role, const char *type, const char *id, const char *what,
+		json_t **out)
+{
+	json_t *obj = NULL;
+	int rc = store_obj_get(r->app->store, r->param[0], type, id, &obj);
+	*out = NULL;
+	if (rc == TQ_OK && !auth_sees(role, r->who.party, type, obj))
+		rc = TQ_ENOTFOUND;
+	if (rc) {
+		json_decref(obj);
+		return rc == TQ_ENOTFOUND ? req_fail(r, rc, "no such %s", what) : req_fail(r, rc, "store failure");
+	}
+	*out = obj;
+	return TQ_OK;
+}
+
 static void audience_add(char *out, size_t len, const char *party)
 {
 	size_t used = strlen(out);

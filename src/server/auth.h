@@ -37,6 +37,12 @@ TQ_MUST_USE int auth_track_content(struct req *r, const char *track_id, json_t *
  * addressees, zone status). */
 int auth_sees(const char *role, const char *party, const char *type, const json_t *obj);
 
+/* Loads object `id` of `type` in the request's track (r->param[0]) if a party
+ * with `role` sees it. *out is owned. Fails via req_fail: 404 "no such <what>"
+ * when it is unknown or invisible (rule 8: the same answer for both). */
+TQ_MUST_USE int auth_object(struct req *r, const char *role, const char *type, const char *id, const char *what,
+			    json_t **out);
+
 /* Audience tag for an event about obj of type in track. oversight=1 adds the
  * mediator and supervisor whatever the object (escalations, lapses). */
 void auth_audience(const json_t *track, const char *type, const json_t *obj, int oversight, char *out, size_t len);

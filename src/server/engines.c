@@ -789,16 +789,7 @@ int engines_obj_answer(struct req *r, const char *role, json_t *obj)
 
 int engines_obj_load(struct req *r, const char *role, enum subject_type t, json_t **out)
 {
-	json_t *o = NULL;
-	int rc = store_obj_get(r->app->store, r->param[0], type_names[t], r->param[1], &o);
-	if (rc == TQ_OK && !auth_sees(role, r->who.party, type_names[t], o))
-		rc = TQ_ENOTFOUND;
-	if (rc) {
-		json_decref(o);
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such %s" : "store failure", type_names[t]);
-	}
-	*out = o;
-	return 0;
+	return auth_object(r, role, type_names[t], r->param[1], type_names[t], out);
 }
 
 static void window_names(enum subject_type t, const char **w, const char **from, const char **until)
