@@ -23,7 +23,7 @@ $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=release
 
 build: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD)
+	ninja -C $(BUILD) tansiqd tansiq
 
 demo: build
 	./$(BUILD)/tansiqd --demo --data $(DATA) --listen $(LISTEN)

@@ -240,7 +240,11 @@ static int setup(CURL *c, const struct cli_ctx *ctx, const char *path, struct cu
 	size_t base = strlen(ctx->url);
 	while (base > 8 && ctx->url[base - 1] == '/')
 		base--;   /* "http://host:port/" + "/v1/..." must not give "//v1" */
-	snprintf(url, sizeof(url), "%.*s%s", (int)base, ctx->url, path);
+	int n = snprintf(url, sizeof(url), "%.*s%s", (int)base, ctx->url, path);
+	if (n < 0 || (size_t)n >= sizeof(url)) {
+		fprintf(stderr, "error: URL too long\n");
+		return CLI_EUSAGE;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	if (conn_share)
 		curl_easy_setopt(c, CURLOPT_SHARE, conn_share);
