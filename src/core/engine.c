@@ -214,6 +214,7 @@ struct check {
 	double cbb[4];  /* candidate's bounding box */
 	struct volume_query q; /* candidate's extent grown by the margins */
 	struct finding_list *out;
+	int disjoint; /* pair_holds found the footprints disjoint (add_pair) */
 };
 
 static const GEOSPreparedGeometry *prep_of(struct check *k, const struct subject *s)
@@ -243,6 +244,47 @@ static int interiors_meet(GEOSContextHandle_t h, const GEOSPreparedGeometry *p, 
 		return TQ_EINTERNAL;
 	if (!r)
 		return 0;
+	r = GEOSPreparedTouches_r(h, p, g);
+	if (r == 2)
+		return TQ_EINTERNAL;
+	return !r;
+}
+
+static int is_areal(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+	int t = GEOSGeomTypeId_r(h, g);
+	return t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON;
+}
+
+/* interiors_meet for the candidate and o, where p is the prepared footprint
+ * of one of them and g the other's footprint. When both are areal, the
+ * overlap (c ∩ o, what add_pair reports) decides instead of a second
+ * predicate: it is needed for the finding anyway, and two areas' interiors
+ * meet exactly when their intersection has positive area. A sliver too thin
+ * to trust (below 1e-9 of the smaller bounding box) goes to the touches test
+ * as before. *ov receives the overlap when it was computed (owned, also when
+ * the answer is 0: the caller frees it). */
+static int pair_interiors_meet(struct check *k, const GEOSPreparedGeometry *p, const GEOSGeometry *g,
+			       const struct subject *o, GEOSGeometry **ov)
+{
+	GEOSContextHandle_t h = k->e->h;
+	const struct subject *c = k->c;
+	if (!p)
+		return TQ_ENOMEM;
+	char r = GEOSPreparedIntersects_r(h, p, g);
+	if (r == 2)
+		return TQ_EINTERNAL;
+	if (!r)
+		return 0;
+	if (is_areal(h, c->footprint) && is_areal(h, o->footprint)) {
+		double a;
+		if (!(*ov = GEOSIntersection_r(h, c->footprint, o->footprint)) || !GEOSArea_r(h, *ov, &a))
+			return TQ_EINTERNAL;
+		double ca = (k->cbb[2] - k->cbb[0]) * (k->cbb[3] - k->cbb[1]);
+		double oa = (o->bbox[2] - o->bbox[0]) * (o->bbox[3] - o->bbox[1]);
+		if (a > 0 && a >= 1e-9 * fmin(ca, oa))
+			return 1;
+	}
 	r = GEOSPreparedTouches_r(h, p, g);
 	if (r == 2)
 		return TQ_EINTERNAL;
@@ -331,6 +373,28 @@ static int pair_rule(const struct subject *a, const struct subject *b, struct ru
 	return (a->type == SUBJECT_DEPLOYMENT && is_strike(b)) || (b->type == SUBJECT_DEPLOYMENT && is_strike(a));
 }
 
+/* A geo_buffer_m buffer reaches at most 0.5 % beyond its distance (the
+ * circumscribed chords) plus the aeqd projection's scale error near its
+ * centre (< 1e-5 within 50 km); 2 % covers both with room to spare. */
+#define BUFFER_REACH 1.02
+/* ... plus what densifying straight lon/lat edges to GEO_DENSIFY_DEG leaves
+ * (centimetres), for tiny separations. */
+#define BUFFER_SLACK_M 1.0
+
+/* Metres per degree of (lon, lat) distance, at least, for any path within
+ * the latitudes of bounding boxes a and b (plus 0.05 deg: a short geodesic
+ * bulges poleward by far less). On the WGS 84 ellipsoid a degree of latitude
+ * is at least 110 574 m and a degree of longitude at least 111 319 cos(lat) m
+ * (geo_metres_to_degrees), so a path of length L degrees is at least
+ * L * min(those) metres long, and L is at least the planar distance. */
+static double metres_per_degree_min(const double *a, const double *b)
+{
+	double lat = fmax(fmax(fabs(a[1]), fabs(a[3])), fmax(fabs(b[1]), fabs(b[3]))) + 0.05;
+	if (lat >= 90.0)
+		return 0;
+	return fmin(110574.0, 111319.0 * cos(lat * M_PI / 180.0));
+}
+
 static int ensure_cbuf(struct check *k)
 {
 	int rc;
@@ -343,8 +407,9 @@ static int ensure_cbuf(struct check *k)
 	return 0;
 }
 
-/* Does the rule hold between candidate c and indexed o? 1 / 0 / <0. */
-static int pair_holds(struct check *k, const struct subject *o, const struct rule *r)
+/* Does the rule hold between candidate c and indexed o? 1 / 0 / <0. *ov may
+ * receive the overlap c ∩ o (owned by the caller, whatever the answer). */
+static int pair_holds(struct check *k, const struct subject *o, const struct rule *r, GEOSGeometry **ov)
 {
 	const struct subject *c = k->c;
 	const struct engine_margins *m = &k->e->m;
@@ -354,7 +419,7 @@ static int pair_holds(struct check *k, const struct subject *o, const struct rul
 		if (!time_meet(c, o, 0) || !alt_meet(c, o, 0) || !volume_bbox_meet(k->cbb, o->bbox))
 			return 0;
 		const struct subject *x = r->zone == c ? o : c;
-		return interiors_meet(h, prep_of(k, r->zone), x->footprint);
+		return pair_interiors_meet(k, prep_of(k, r->zone), x->footprint, o, ov);
 	}
 	if (!time_meet(c, o, m->time_margin_ms) || !alt_meet(c, o, m->vertical_separation_m))
 		return 0;
@@ -362,9 +427,32 @@ static int pair_holds(struct check *k, const struct subject *o, const struct rul
 		if (!volume_bbox_meet(k->cbb, o->bbox))
 			return 0;
 		const struct subject *p = o->type == SUBJECT_ZONE ? o : c;
-		return interiors_meet(h, prep_of(k, p), (p == c ? o : c)->footprint);
+		return pair_interiors_meet(k, prep_of(k, p), (p == c ? o : c)->footprint, o, ov);
 	}
-	/* distance < separation  <=>  o meets the circumscribed buffer of c. */
+	/* distance < separation  <=>  o meets the circumscribed buffer of c.
+	 * Building that buffer (PROJ, densify, buffer, back) is most of a check,
+	 * so two cheap tests in degrees settle most pairs first: footprints that
+	 * meet also meet the buffer (c lies inside it; add_pair then reports
+	 * c ∩ o, as before), and footprints farther apart than the buffer can
+	 * reach (a lower bound in metres, margin_lower_bound) cannot meet it. */
+	const struct subject *p = o->type == SUBJECT_ZONE ? o : c;
+	const GEOSPreparedGeometry *pp = prep_of(k, p);
+	const GEOSGeometry *g = (p == c ? o : c)->footprint;
+	if (!pp)
+		return TQ_ENOMEM;
+	if (volume_bbox_meet(k->cbb, o->bbox)) {
+		char meet = GEOSPreparedIntersects_r(h, pp, g);
+		if (meet == 2)
+			return TQ_EINTERNAL;
+		if (meet)
+			return 1;
+	}
+	k->disjoint = 1; /* c ∩ o is empty: add_pair goes to the buffer */
+	double deg;
+	if (!GEOSPreparedDistance_r(h, pp, g, &deg))
+		return TQ_EINTERNAL;
+	if (deg * metres_per_degree_min(k->cbb, o->bbox) > BUFFER_REACH * m->separation_m + BUFFER_SLACK_M)
+		return 0;
 	if ((rc = ensure_cbuf(k)))
 		return rc;
 	char hit = o->type == SUBJECT_ZONE ? GEOSPreparedIntersects_r(h, prep_of(k, o), k->cbuf)
@@ -477,17 +565,18 @@ static int set_geometry(struct check *k, struct finding *f, GEOSGeometry *g /* t
 	return rc;
 }
 
-static int add_pair(struct check *k, const struct subject *o, const struct rule *r)
+/* ov: c ∩ o when already computed, or NULL; taken. */
+static int add_pair(struct check *k, const struct subject *o, const struct rule *r, GEOSGeometry *ov)
 {
 	const struct subject *c = k->c;
 	const struct subject *subs[2] = {c, o};
 	GEOSContextHandle_t h = k->e->h;
 	struct finding *f = finding_add(k->out);
-	if (!f)
-		return TQ_ENOMEM;
-	int rc = finding_fill(f, r->kind, subs, 2, NULL);
-	if (rc)
+	int rc = f ? finding_fill(f, r->kind, subs, 2, NULL) : TQ_ENOMEM;
+	if (rc) {
+		geo_free(k->e->geo, ov);
 		return rc;
+	}
 	double lo = fmax(c->alt_min, o->alt_min), hi = fmin(c->alt_max, o->alt_max);
 	f->alt_min = fmin(lo, hi);
 	f->alt_max = fmax(lo, hi);
@@ -497,9 +586,12 @@ static int add_pair(struct check *k, const struct subject *o, const struct rule 
 
 	/* The overlap itself; for a conflict within the margin only, the part
 	 * of the other footprint that lies within the margin of the candidate. */
-	GEOSGeometry *g = GEOSIntersection_r(h, c->footprint, o->footprint);
-	if (g && GEOSisEmpty_r(h, g) == 1 && k->cbuf) {
+	GEOSGeometry *g = ov ? ov : k->disjoint ? NULL : GEOSIntersection_r(h, c->footprint, o->footprint);
+	if ((k->disjoint || (g && GEOSisEmpty_r(h, g) == 1)) &&
+	    (k->cbuf || (r->margin && k->e->m.separation_m > 0))) {
 		geo_free(k->e->geo, g);
+		if ((rc = ensure_cbuf(k)))
+			return rc;
 		g = GEOSIntersection_r(h, k->cbuf, o->footprint);
 	}
 	if (g && GEOSisEmpty_r(h, g) == 1) {
@@ -758,9 +850,15 @@ int engine_check(struct engine *e, const struct subject *c, struct finding_list 
 		struct rule r;
 		if (o == c || !strcmp(o->id, c->id) || !pair_rule(c, o, &r))
 			continue;
-		if ((rc = pair_holds(&k, o, &r)) < 0)
-			goto fail;
-		if (rc && (rc = add_pair(&k, o, &r)))
+		GEOSGeometry *ov = NULL;
+		k.disjoint = 0;
+		if ((rc = pair_holds(&k, o, &r, &ov)) <= 0) {
+			geo_free(e->geo, ov);
+			if (rc < 0)
+				goto fail;
+			continue;
+		}
+		if ((rc = add_pair(&k, o, &r, ov)))
 			goto fail;
 	}
 	/* limitation_exceeded, an aggregate over all deployments in a zone */

@@ -9,15 +9,21 @@
 
 #include "core/limits.h"
 
-/* Local projections are cached by their centre rounded to 0.1 degree: a
- * centre up to ~5 km off changes distances by far less than a millimetre,
- * and creating a PJ costs ~30 us. The rounding, not the cache state, decides
- * the centre, so results do not depend on what was cached. */
+/* Local projections are centred on the geometry's centre rounded to 0.1
+ * degree: a centre up to ~5 km off changes distances by far less than a
+ * millimetre, and creating a PJ costs 30-100 us. The rounding, not the cache
+ * state, decides the centre, so results do not depend on what was cached.
+ * An aeqd projection depends on longitude only through lon - lon_0, and PROJ
+ * applies lon_0 by plain subtraction (and adds it back on the inverse), so
+ * the cache holds one PJ per latitude row with lon_0 = 0 and proj_xf_cb does
+ * that subtraction itself, with the same operations in the same order: the
+ * same bits as a PJ per cell, with 50 rows instead of ~3,500 cells to cover
+ * Syria. */
 #define PJ_CACHE 64
 #define PJ_GRID 10.0 /* cells per degree */
 
 struct pj_slot {
-	int32_t ix, iy;
+	int32_t iy;
 	PJ *pj;
 };
 
@@ -442,16 +448,30 @@ int geo_parse(struct geo_ctx *ctx, const json_t *geometry, unsigned allowed, con
 /* ---- metric operations ---------------------------------------------- */
 
 struct proj_xf {
-	PJ *pj;
+	PJ *pj;     /* lon_0 = 0 */
+	double lam0; /* the centre's longitude, radians */
 	PJ_DIRECTION dir;
 };
+
+/* PROJ's adjlon: longitudes back into [-pi, pi], letting them overshoot a
+ * little so that the sign does not flip at the antimeridian. */
+static double adjlon(double lam)
+{
+	if (fabs(lam) < M_PI + 1e-12)
+		return lam;
+	lam += M_PI;
+	lam -= 2 * M_PI * floor(lam / (2 * M_PI));
+	return lam - M_PI;
+}
 
 static int proj_xf_cb(double *x, double *y, void *userdata)
 {
 	struct proj_xf *t = userdata;
 	PJ_COORD c;
+	/* lon_0 as PROJ applies it (see PJ_CACHE): subtracted after the input
+	 * is wrapped, added before the output is wrapped. */
 	if (t->dir == PJ_FWD)
-		c = proj_coord(proj_torad(*x), proj_torad(*y), 0, 0);
+		c = proj_coord(adjlon(proj_torad(*x)) - t->lam0, proj_torad(*y), 0, 0);
 	else
 		c = proj_coord(*x, *y, 0, 0);
 	c = proj_trans(t->pj, t->dir, c);
@@ -461,40 +481,43 @@ static int proj_xf_cb(double *x, double *y, void *userdata)
 		*x = c.xy.x;
 		*y = c.xy.y;
 	} else {
-		*x = proj_todeg(c.lp.lam);
+		*x = proj_todeg(adjlon(c.lp.lam + t->lam0));
 		*y = proj_todeg(c.lp.phi);
 	}
 	return 1;
 }
 
 /* The local azimuthal-equidistant projection centred on g's bounding box
- * (rounded, see PJ_CACHE). Borrowed from the cache. */
-static PJ *aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g)
+ * (rounded, see PJ_CACHE): xf->pj borrowed from the cache, xf->lam0 set. */
+static int aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g, struct proj_xf *xf)
 {
 	double x0, x1, y0, y1;
 	if (!GEOSGeom_getXMin_r(ctx->geos, g, &x0) || !GEOSGeom_getXMax_r(ctx->geos, g, &x1) ||
 	    !GEOSGeom_getYMin_r(ctx->geos, g, &y0) || !GEOSGeom_getYMax_r(ctx->geos, g, &y1))
-		return NULL;
+		return TQ_EINTERNAL;
 	int32_t ix = (int32_t)lround((x0 + x1) / 2 * PJ_GRID), iy = (int32_t)lround((y0 + y1) / 2 * PJ_GRID);
-	struct pj_slot *slot = &ctx->pjs[((uint32_t)ix * 2654435761u ^ (uint32_t)iy * 40503u) % PJ_CACHE];
-	if (slot->pj && slot->ix == ix && slot->iy == iy)
-		return slot->pj;
-	char def[160];
-	snprintf(def, sizeof def, "+proj=aeqd +lat_0=%.1f +lon_0=%.1f +ellps=WGS84 +units=m", iy / PJ_GRID,
-		 ix / PJ_GRID);
-	PJ *pj = proj_create(ctx->proj, def);
-	if (!pj)
-		return NULL;
-	if (slot->pj)
-		proj_destroy(slot->pj);
-	*slot = (struct pj_slot){ix, iy, pj};
-	return pj;
+	/* what PROJ makes of "+lon_0=%.1f": the decimal parsed, times DEG_TO_RAD */
+	xf->lam0 = proj_torad(ix / PJ_GRID);
+	struct pj_slot *slot = &ctx->pjs[(uint32_t)iy % PJ_CACHE];
+	if (!slot->pj || slot->iy != iy) {
+		char def[160];
+		snprintf(def, sizeof def, "+proj=aeqd +lat_0=%.1f +lon_0=0 +ellps=WGS84 +units=m", iy / PJ_GRID);
+		PJ *pj = proj_create(ctx->proj, def);
+		if (!pj)
+			return TQ_EINTERNAL;
+		if (slot->pj)
+			proj_destroy(slot->pj);
+		*slot = (struct pj_slot){iy, pj};
+	}
+	xf->pj = slot->pj;
+	return 0;
 }
 
 /* g densified and projected forward. Returns owned or NULL. */
-static GEOSGeometry *project_fwd(struct geo_ctx *ctx, PJ *pj, const GEOSGeometry *g)
+static GEOSGeometry *project_fwd(struct geo_ctx *ctx, const struct proj_xf *aeqd, const GEOSGeometry *g)
 {
-	struct proj_xf xf = {pj, PJ_FWD};
+	struct proj_xf xf = *aeqd;
+	xf.dir = PJ_FWD;
 	GEOSGeometry *dense = NULL, *res = NULL;
 	if (GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POINT || GEOSGeomTypeId_r(ctx->geos, g) == GEOS_MULTIPOINT)
 		return GEOSGeom_transformXY_r(ctx->geos, g, proj_xf_cb, &xf);
@@ -509,9 +532,8 @@ static GEOSGeometry *project_fwd(struct geo_ctx *ctx, PJ *pj, const GEOSGeometry
 int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOSGeometry **out)
 {
 	GEOSGeometry *planar = NULL, *buf = NULL;
-	struct proj_xf inv;
+	struct proj_xf xf;
 	int rc = TQ_EINTERNAL;
-	PJ *pj = NULL;
 
 	*out = NULL;
 	if (!(dist_m > 0) || !isfinite(dist_m))
@@ -521,9 +543,9 @@ int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOS
 		goto fail;
 	if (fmax(fabs(miny), fabs(maxy)) + dist_m / 110574.0 > GEO_MAX_BUFFERED_ABS_LAT)
 		return TQ_EINVALID; /* the buffer would reach into the polar cap */
-	if (!(pj = aeqd_for(ctx, g)))
+	if (aeqd_for(ctx, g, &xf))
 		goto fail;
-	if (!(planar = project_fwd(ctx, pj, g)))
+	if (!(planar = project_fwd(ctx, &xf, g)))
 		goto fail;
 	/* GEOS puts arc vertices on the circle, so chords cut inside it by
 	 * r(1 - cos(pi / (4 quadsegs))). Push the radius out so that the
@@ -531,8 +553,8 @@ int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOS
 	double r = dist_m / cos(M_PI / (4.0 * GEO_QUADSEGS));
 	if (!(buf = GEOSBuffer_r(ctx->geos, planar, r, GEO_QUADSEGS)))
 		goto fail;
-	inv = (struct proj_xf){pj, PJ_INV};
-	if (!(*out = GEOSGeom_transformXY_r(ctx->geos, buf, proj_xf_cb, &inv)))
+	xf.dir = PJ_INV;
+	if (!(*out = GEOSGeom_transformXY_r(ctx->geos, buf, proj_xf_cb, &xf)))
 		goto fail;
 	rc = 0;
 fail:
@@ -544,12 +566,12 @@ fail:
 int geo_distance_m(struct geo_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b, double *out)
 {
 	GEOSGeometry *pa = NULL, *pb = NULL;
+	struct proj_xf xf;
 	int rc = TQ_EINTERNAL;
-	PJ *pj = NULL;
 
-	if (!(pj = aeqd_for(ctx, a)))
+	if (aeqd_for(ctx, a, &xf))
 		goto fail;
-	if (!(pa = project_fwd(ctx, pj, a)) || !(pb = project_fwd(ctx, pj, b)))
+	if (!(pa = project_fwd(ctx, &xf, a)) || !(pb = project_fwd(ctx, &xf, b)))
 		goto fail;
 	if (!GEOSDistance_r(ctx->geos, pa, pb, out))
 		goto fail;

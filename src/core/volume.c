@@ -14,11 +14,22 @@ struct entry {
 	struct subject *s;
 };
 
+/* A cell's entries: items[0, nsorted) are short ones (window of at most
+ * LONG_MS, both ends closed) sorted by start, so that a query reads only those
+ * starting in [q.start - maxdur, q.end] (the index is spatial AND temporal:
+ * over 30 days of 4-hour windows a query reads ~1 % of a busy cell);
+ * items[nsorted, n) are unsorted: the long and open-ended ones, always read,
+ * and short ones inserted since the last sort (ntail of them). The tail is
+ * sorted in when it outgrows 1/8 of the sorted part, and removals from the
+ * sorted part leave tombstones (an empty bbox), compacted at half, so that
+ * neither inserts nor removals move a busy cell's array each time. */
 struct cell {
 	uint64_t key; /* CELL_EMPTY when unused */
 	struct entry *items;
-	uint32_t n, cap;
+	uint32_t n, cap, nsorted, ntail, ntomb;
+	int64_t maxdur; /* >= every short entry's end - start */
 };
+#define LONG_MS ((int64_t)7 * 24 * 3600 * 1000)
 #define CELL_EMPTY UINT64_MAX
 
 struct level {
@@ -208,6 +219,77 @@ static void entry_of(struct entry *en, struct subject *s)
 	en->s = s;
 }
 
+/* The window's length when it is short (closed, at most LONG_MS), else -1. */
+static int64_t short_dur(tq_time start, tq_time end)
+{
+	if (start == TQ_TIME_MIN || end == TQ_TIME_MAX)
+		return -1;
+	if (end <= start)
+		return 0;
+	uint64_t d = (uint64_t)end - (uint64_t)start; /* no signed overflow */
+	return d > (uint64_t)LONG_MS ? -1 : (int64_t)d;
+}
+
+/* First sorted entry of c starting at or after t. Small cells are scanned:
+ * each probe of a binary search is a cache miss. */
+static uint32_t sorted_lower(const struct cell *c, tq_time t)
+{
+	uint32_t lo = 0, hi = c->nsorted;
+	if (hi <= 16) {
+		while (lo < hi && c->items[lo].start < t)
+			lo++;
+		return lo;
+	}
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (c->items[mid].start < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int is_tomb(const struct entry *en)
+{
+	return en->s == NULL;
+}
+
+static int cmp_entry_start(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	return (a->start > b->start) - (a->start < b->start);
+}
+
+/* Sorts the tail's short entries in, drops tombstones, recomputes maxdur. */
+static void cell_sort(struct cell *c)
+{
+	uint32_t w = 0, nlong = 0;
+	/* short entries to the front (tombstones dropped), long ones after */
+	for (uint32_t i = 0; i < c->n; i++) {
+		struct entry en = c->items[i];
+		if (is_tomb(&en))
+			continue;
+		if (short_dur(en.start, en.end) >= 0) {
+			if (w + nlong > w) /* a long one sits at w: move it behind */
+				c->items[w + nlong] = c->items[w];
+			c->items[w++] = en;
+		} else {
+			c->items[w + nlong++] = en;
+		}
+	}
+	qsort(c->items, w, sizeof *c->items, cmp_entry_start);
+	c->n = w + nlong;
+	c->nsorted = w;
+	c->ntail = c->ntomb = 0;
+	c->maxdur = 0;
+	for (uint32_t i = 0; i < w; i++) {
+		int64_t d = short_dur(c->items[i].start, c->items[i].end);
+		if (d > c->maxdur)
+			c->maxdur = d;
+	}
+}
+
 static int cell_push(struct cell *c, struct subject *s)
 {
 	if (c->n == c->cap) {
@@ -219,21 +301,41 @@ static int cell_push(struct cell *c, struct subject *s)
 		c->cap = cap;
 	}
 	entry_of(&c->items[c->n++], s);
+	int64_t d = short_dur(s->start, s->end);
+	if (d < 0)
+		return 0;
+	if (d > c->maxdur)
+		c->maxdur = d;
+	if (++c->ntail > 8 + c->nsorted / 8)
+		cell_sort(c);
 	return 0;
 }
 
 static void cell_drop(struct cell *c, const struct subject *s)
 {
-	for (uint32_t i = 0; i < c->n; i++) {
-		if (c->items[i].s == s) {
-			c->items[i] = c->items[--c->n];
-			break;
+	uint32_t i = short_dur(s->start, s->end) >= 0 ? sorted_lower(c, s->start) : c->nsorted;
+	for (; i < c->nsorted && c->items[i].start == s->start && c->items[i].s != s; i++)
+		;
+	if (i < c->nsorted && c->items[i].s == s) {
+		struct entry *en = &c->items[i];
+		en->s = NULL; /* a tombstone: keeps its start, meets no query */
+		en->bb[0] = INFINITY;
+		en->bb[2] = -INFINITY;
+		if (++c->ntomb > c->nsorted / 2)
+			cell_sort(c);
+	} else {
+		for (i = c->nsorted; i < c->n; i++) {
+			if (c->items[i].s == s) {
+				if (short_dur(s->start, s->end) >= 0)
+					c->ntail--;
+				c->items[i] = c->items[--c->n];
+				break;
+			}
 		}
 	}
-	if (c->n == 0) { /* keep the key (no tombstones), release the array */
+	if (c->n == c->ntomb) { /* keep the key (the hash has no tombstones), release the array */
 		free(c->items);
-		c->items = NULL;
-		c->cap = 0;
+		*c = (struct cell){.key = c->key};
 	}
 }
 
@@ -331,8 +433,17 @@ static int grid_query(struct volume_index *e, const struct volume_query *q)
 		for (int64_t x = x0; x <= x1; x++)
 			for (int64_t y = y0; y <= y1; y++) {
 				const struct cell *c = cell_find(e, cell_key(level, x, y));
-				for (uint32_t i = 0; c && i < c->n; i++) {
+				if (!c)
+					continue;
+				/* sorted entries starting in [q.start - maxdur, q.end], then
+				 * the unsorted ones */
+				tq_time from = q->start < TQ_TIME_MIN + c->maxdur ? TQ_TIME_MIN : q->start - c->maxdur;
+				for (uint32_t i = sorted_lower(c, from); i < c->n; i++) {
 					const struct entry *en = &c->items[i];
+					if (i < c->nsorted && en->start > q->end) {
+						i = c->nsorted - 1; /* skip to the unsorted ones */
+						continue;
+					}
 					if (!entry_meets(en, q))
 						continue;
 					/* A subject in several cells is reported by one

@@ -12,7 +12,9 @@
  * most four cells; unlike GEOS's STRtree it accepts inserts after queries.
  *
  * Each cell holds a copy of its subjects' filter data (bounding box, time
- * window, altitude band), so that queries filter without touching subjects.
+ * window, altitude band), so that queries filter without touching subjects,
+ * with windows of up to 7 days sorted by start: a query reads only the
+ * entries whose window can meet its own (plus the long and open-ended ones).
  * A subject's bbox, window and band must not change while it is indexed.
  *
  * The index borrows subjects (the engine owns them) and uses their private
