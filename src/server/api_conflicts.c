@@ -54,15 +54,7 @@ static int conflict_load(struct req *r, const char *role, json_t **out)
 
 static int conflict_get(struct req *r)
 {
-	json_t *track = NULL, *c = NULL;
-	const char *role;
-	int rc;
-	if ((rc = auth_track_content(r, r->param[0], &track, &role)) || (rc = conflict_load(r, role, &c)))
-		goto done;
-	req_json(r, 200, c);
-done:
-	json_decref(track);
-	return rc;
+	return auth_answer_object(r, "conflict", "conflict");
 }
 
 struct conflict_filter {

@@ -318,15 +318,7 @@ static int dispute_withdraw(struct req *r)
 
 static int dispute_get(struct req *r)
 {
-	json_t *track = NULL, *d = NULL;
-	const char *role;
-	int rc;
-	if ((rc = auth_track_content(r, r->param[0], &track, &role)) || (rc = dispute_load(r, role, &d)))
-		goto done;
-	req_json(r, 200, d);
-done:
-	json_decref(track);
-	return rc;
+	return auth_answer_object(r, "dispute", "dispute");
 }
 
 struct dispute_filter {

@@ -228,15 +228,7 @@ done:
 
 static int threat_get(struct req *r)
 {
-	json_t *track = NULL, *t = NULL;
-	const char *role;
-	int rc;
-	if ((rc = auth_track_content(r, r->param[0], &track, &role)) || (rc = threat_load(r, role, &t)))
-		goto done;
-	req_json(r, 200, t);
-done:
-	json_decref(track);
-	return rc;
+	return auth_answer_object(r, "threat", "threat");
 }
 
 struct threat_filter {

@@ -110,6 +110,17 @@ int auth_object(struct req *r, const char *role, const char *type, const char *i
 	return TQ_OK;
 }
 
+int auth_answer_object(struct req *r, const char *type, const char *what)
+{
+	json_t *track = NULL, *obj = NULL;
+	const char *role;
+	int rc = auth_track_content(r, r->param[0], &track, &role);
+	if (rc == TQ_OK && (rc = auth_object(r, role, type, r->param[1], what, &obj)) == TQ_OK)
+		req_json(r, 200, obj);
+	json_decref(track);
+	return rc;
+}
+
 static void audience_add(char *out, size_t len, const char *party)
 {
 	size_t used = strlen(out);

@@ -43,6 +43,10 @@ int auth_sees(const char *role, const char *party, const char *type, const json_
 TQ_MUST_USE int auth_object(struct req *r, const char *role, const char *type, const char *id, const char *what,
 			    json_t **out);
 
+/* Answers GET …/tracks/{t}/<things>/{id} (r->param[0], r->param[1]) with the
+ * object if the caller sees it: the whole of most "get one" handlers. */
+TQ_MUST_USE int auth_answer_object(struct req *r, const char *type, const char *what);
+
 /* Audience tag for an event about obj of type in track. oversight=1 adds the
  * mediator and supervisor whatever the object (escalations, lapses). */
 void auth_audience(const json_t *track, const char *type, const json_t *obj, int oversight, char *out, size_t len);
