@@ -11,7 +11,8 @@
 # Binaries and the corpus grown while fuzzing live in $FUZZ_BUILD (default
 # ./build-fuzz); the committed seed corpora are only read. Each harness is
 # compiled directly against the core sources it needs, so a half-edited module
-# elsewhere in src/core does not stop the others.
+# elsewhere in src/core does not stop the others (fuzz_commands, an in-process
+# tansiqd, links all of src/ but main.c and so builds only when the server does).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,9 @@ build=${FUZZ_BUILD:-$root/build-fuzz}
 fuzzdir=$root/tests/fuzz
 CC=${FUZZ_CC:-clang}
 
-# name → the core sources it links (besides tests/fuzz/fuzz_<name>.c).
+# name → the sources it links (besides tests/fuzz/fuzz_<name>.c): a bare file
+# name is in src/core; a word with a slash is a glob under src/; "!x" drops
+# src/x from what the globs matched.
 declare -A SOURCES=(
 	[tqtime]="tqtime.c tqerr.c"
 	[settings]="settings.c tqtime.c tqerr.c"
@@ -27,14 +30,16 @@ declare -A SOURCES=(
 	[rrule]="rrule.c tqtime.c tqerr.c"
 	[geo]="geo.c tqerr.c"
 	[subject]="subject.c geo.c tqtime.c tqerr.c"
+	# an in-process tansiqd: the whole server but its main()
+	[commands]="server/*.c !server/main.c store/store.c core/*.c"
 )
-NAMES=(tqtime settings note rrule geo subject)
+NAMES=(tqtime settings note rrule geo subject commands)
 
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-	-I"$root/src" -I"$fuzzdir")
+	-DTANSIQ_SOURCE_ROOT="\"$root\"" -I"$root/src" -I"$fuzzdir")
 # shellcheck disable=SC2207
-PKG=($(pkg-config --cflags --libs jansson geos proj libsodium)) || exit 1
+PKG=($(pkg-config --cflags --libs jansson geos proj libsodium libmicrohttpd sqlite3)) || exit 1
 
 # A replayed input slower than this fails too: slow inputs are denial-of-service
 # findings (the pole points in tests/fuzz/regressions/geo take 1.5-7 s; corpus inputs < 0.1 s).
@@ -46,18 +51,29 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
 
 build_one() {
-	local name=$1 bin=$build/fuzz_$1 srcs=("$fuzzdir/fuzz_$1.c") f
-	for f in ${SOURCES[$name]}; do srcs+=("$root/src/core/$f"); done
-	# Rebuild when any input (or any core header) is newer than the binary.
+	local name=$1 bin=$build/fuzz_$1 srcs=("$fuzzdir/fuzz_$1.c") f g drop=()
+	for f in ${SOURCES[$name]}; do
+		case $f in
+			!*) drop+=("$root/src/${f#!}") ;;
+			*/*) for g in "$root"/src/$f; do [ -f "$g" ] && srcs+=("$g"); done ;;
+			*) srcs+=("$root/src/core/$f") ;;
+		esac
+	done
+	for g in "${drop[@]}"; do
+		for f in "${!srcs[@]}"; do [ "${srcs[$f]}" = "$g" ] && unset "srcs[$f]"; done
+	done
+	srcs=("${srcs[@]}")
+	# Rebuild when any input (or any header beside one) is newer than the binary.
 	if [ -x "$bin" ]; then
-		local stale=0
-		for f in "${srcs[@]}" "$fuzzdir"/*.h "$root"/src/core/*.h; do
+		local stale=0 hdrs=()
+		for f in $(printf '%s\n' "${srcs[@]}" | xargs -n1 dirname | sort -u); do hdrs+=("$f"/*.h); done
+		for f in "${srcs[@]}" "${hdrs[@]}"; do
 			[ "$f" -nt "$bin" ] && { stale=1; break; }
 		done
 		[ $stale -eq 0 ] && return 0
 	fi
 	echo "fuzz.sh: building fuzz_$name"
-	"$CC" "${CFLAGS[@]}" "${srcs[@]}" "${PKG[@]}" -lm -o "$bin.tmp" && mv "$bin.tmp" "$bin"
+	"$CC" "${CFLAGS[@]}" "${srcs[@]}" "${PKG[@]}" -lpthread -lm -o "$bin.tmp" && mv "$bin.tmp" "$bin"
 }
 
 build_all() {

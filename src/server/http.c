@@ -75,6 +75,27 @@ void req_text(struct req *r, int status, const char *type, char *text, size_t le
 	r->out_type = type;
 }
 
+/* Cuts s at its first byte that does not start a complete UTF-8 sequence.
+ * Problem details quote input (jansson's error text, field names) and are cut
+ * to fixed sizes; either can split a character, and JSON needs valid UTF-8
+ * (found by fuzzing: the problem body came out empty). */
+static void utf8_cut(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		size_t i;
+		if (n == 0)
+			break;
+		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+			;
+		if (i < n || (n == 2 && *p < 0xc2))
+			break;
+		p += n;
+	}
+	*p = '\0';
+}
+
 int req_fail(struct req *r, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -82,16 +103,23 @@ int req_fail(struct req *r, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->detail, sizeof r->detail, fmt, ap);
 	va_end(ap);
+	utf8_cut(r->detail);
 	return err;
 }
 
 int req_fail_field(struct req *r, int err, const struct tq_field_error *fe)
 {
-	if (r->nerrors < REQ_MAX_ERRORS)
-		r->errors[r->nerrors++] = *fe;
+	if (r->nerrors < REQ_MAX_ERRORS) {
+		struct tq_field_error *copy = &r->errors[r->nerrors++];
+		*copy = *fe;
+		utf8_cut(copy->field);
+		utf8_cut(copy->message);
+	}
 	r->err = err;
-	if (!r->detail[0])
+	if (!r->detail[0]) {
 		snprintf(r->detail, sizeof r->detail, "%s: %s", fe->field, fe->message);
+		utf8_cut(r->detail);
+	}
 	return err;
 }
 

@@ -317,3 +317,12 @@ def test_demo_seeds_the_scenario_and_writes_tokens(tmp_path):
         assert len(s.get("/v1/parties", s.admin if s.admin else tokens["admin"]).json()["items"]) == 6
     finally:
         s.stop()
+
+
+def test_malformed_json_quoting_half_a_character_still_gets_a_problem_body(server):
+    # Found by fuzzing: jansson's error text quotes the bytes near the error and may cut a UTF-8
+    # character in half; the problem document must stay valid JSON.
+    raw = b'{"name":"\\' + "\u0639".encode() + b'"}'
+    r = server.call("POST", "/v1/parties", server.admin, data=raw, headers={"Content-Type": "application/json"})
+    body = problem(r, 400)
+    assert "malformed JSON" in body["detail"]
