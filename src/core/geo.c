@@ -98,7 +98,7 @@ struct walk {
 	struct tq_field_error *err;
 	char path[128];
 	size_t vertices;
-	double lon_min, lon_max;
+	double lon_min, lon_max, lat_min, lat_max;
 };
 
 /* Appends "[i]" to the path; returns the old length to restore. */
@@ -173,6 +173,10 @@ static int check_position(struct walk *w, const json_t *pos)
 			       lat, GEO_MAX_ABS_LAT);
 		return TQ_EINVALID;
 	}
+	if (lat < w->lat_min)
+		w->lat_min = lat;
+	if (lat > w->lat_max)
+		w->lat_max = lat;
 	if (lon < w->lon_min)
 		w->lon_min = lon;
 	if (lon > w->lon_max)
@@ -338,7 +342,7 @@ static void allowed_list(unsigned allowed, char *buf, size_t size)
 int geo_parse(struct geo_ctx *ctx, const json_t *geometry, unsigned allowed, const char *field, GEOSGeometry **out,
 	      enum geo_type *type_out, struct tq_field_error *err)
 {
-	struct walk w = {.err = err, .lon_min = INFINITY, .lon_max = -INFINITY};
+	struct walk w = {.err = err, .lon_min = INFINITY, .lon_max = -INFINITY, .lat_min = INFINITY, .lat_max = -INFINITY};
 	char fpath[128], list[64];
 	GEOSGeometry *g = NULL;
 	int rc;
@@ -409,6 +413,14 @@ int geo_parse(struct geo_ctx *ctx, const json_t *geometry, unsigned allowed, con
 	 * projections here assume one side. */
 	if (w.lon_max - w.lon_min > 180.0) {
 		TQ_FIELD_ERROR(err, w.path, "antimeridian not supported: longitudes span more than 180 degrees");
+		return TQ_EINVALID;
+	}
+	/* Metre buffers and distances use one azimuthal-equidistant projection per
+	 * footprint; across a continent its distortion breaks them (the fuzzer
+	 * found a 163-degree corridor whose 1 km buffer missed the line). A
+	 * declaration covers a theatre, not a hemisphere. */
+	if (w.lon_max - w.lon_min > GEO_MAX_SPAN_DEG || w.lat_max - w.lat_min > GEO_MAX_SPAN_DEG) {
+		TQ_FIELD_ERROR(err, w.path, "footprint too large: it spans more than %.0f degrees", GEO_MAX_SPAN_DEG);
 		return TQ_EINVALID;
 	}
 

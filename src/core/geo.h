@@ -38,6 +38,8 @@
  * footprints within ±88° (a buffer there spans every longitude). */
 #define GEO_MAX_ABS_LAT 85.0
 #define GEO_MAX_BUFFERED_ABS_LAT 88.0
+/* Largest extent of one footprint in longitude or latitude (see geo_parse). */
+#define GEO_MAX_SPAN_DEG 20.0
 
 enum geo_type {
 	GEO_POINT = 1u << 0,

@@ -213,6 +213,16 @@ static void test_antimeridian_polygon_is_invalid(void **state)
 	assert_non_null(strstr(e.message, "antimeridian not supported"));
 }
 
+static void test_continent_sized_footprint_is_invalid(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(parse(state, "{\"type\":\"LineString\",\"coordinates\":[[17,33],[180,3]]}", ALL, &e, NULL),
+			 TQ_EINVALID);
+	assert_non_null(strstr(e.message, "footprint too large"));
+	assert_int_equal(parse(state, "{\"type\":\"LineString\",\"coordinates\":[[30,20],[49.5,39.5]]}", ALL, &e, NULL),
+			 TQ_OK);
+}
+
 static void test_empty_multipolygon_is_invalid(void **state)
 {
 	struct tq_field_error e;
@@ -384,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_10000_vertices_are_accepted),
 		cmocka_unit_test(test_10001_vertices_are_invalid),
 		cmocka_unit_test(test_antimeridian_polygon_is_invalid),
+		cmocka_unit_test(test_continent_sized_footprint_is_invalid),
 		cmocka_unit_test(test_empty_multipolygon_is_invalid),
 		cmocka_unit_test(test_overlapping_multipolygon_parts_are_invalid),
 		cmocka_unit_test(test_one_position_linestring_is_invalid),
