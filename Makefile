@@ -12,7 +12,7 @@ LISTEN     ?= 127.0.0.1:8080
 PYTHON     ?= /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo test test-build unit e2e fuzz bench clean
+.PHONY: all deps web-deps build demo test test-build unit e2e fuzz bench clean
 
 all: build
 
@@ -25,7 +25,13 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) tansiqd tansiq
 
-demo: build
+# The console's npm packages (pinned in package-lock.json), from the npm registry.
+web-deps: deps
+	@bash scripts/deps.sh web
+	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund; fi
+
+demo: build web-deps
 	./$(BUILD)/tansiqd --demo --data $(DATA) --listen $(LISTEN)
 
 $(TEST_BUILD)/build.ninja:
