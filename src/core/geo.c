@@ -555,6 +555,14 @@ int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOS
 		goto fail;
 	if (fmax(fabs(miny), fabs(maxy)) + dist_m / 110574.0 > GEO_MAX_BUFFERED_ABS_LAT)
 		return TQ_EINVALID; /* the buffer would reach into the polar cap */
+	/* ... or across ±180° (found by fuzzing: a point at lon 180 whose buffer
+	 * wrapped round the globe and missed it). */
+	double minx, maxx;
+	if (!GEOSGeom_getXMin_r(ctx->geos, g, &minx) || !GEOSGeom_getXMax_r(ctx->geos, g, &maxx))
+		goto fail;
+	double dlon = dist_m / (111320.0 * cos(fmax(fabs(miny), fabs(maxy)) * M_PI / 180.0)) * 1.02;
+	if (minx - dlon < -180.0 || maxx + dlon > 180.0)
+		return TQ_EINVALID;
 	if (aeqd_for(ctx, g, &xf))
 		goto fail;
 	if (!(planar = project_fwd(ctx, &xf, g)))

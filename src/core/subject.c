@@ -336,7 +336,7 @@ static int read_footprint(struct geo_ctx *geo, const json_t *body, unsigned allo
 	}
 	if (rc) {
 		TQ_FIELD_ERROR(err, "geometry", rc == TQ_EINVALID
-				? "the buffered footprint would reach beyond 88 degrees of latitude"
+				? "the buffered footprint would reach beyond 88 degrees of latitude or across 180 degrees of longitude"
 				: "cannot compute the footprint");
 		rc = TQ_EINVALID;
 	}
