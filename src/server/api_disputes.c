@@ -342,22 +342,15 @@ static int dispute_collect(void *ctx, json_t *d)
 static int dispute_list(struct req *r)
 {
 	char role[16];
-	struct dispute_filter f = {req_query(r, "status"), req_query(r, "party"), NULL};
+	struct dispute_filter f = {NULL, req_query(r, "party"), NULL};
 	int rc;
 
 	if ((rc = caller_role(r, role)))
 		return rc;
 	if (!auth_sees(role, r->who.party, "dispute", NULL))
 		return req_fail(r, TQ_EFORBIDDEN, "a %s may not read disputes", role);
-	if (f.status) {
-		size_t i;
-		for (i = 0; dispute_statuses[i] && strcmp(dispute_statuses[i], f.status) != 0; i++)
-			;
-		if (!dispute_statuses[i]) {
-			struct tq_field_error fe = {"status", "must be one of: open responded in_mediation resolved withdrawn"};
-			return req_fail_field(r, TQ_EINVALID, &fe);
-		}
-	}
+	if ((rc = in_query_enum(r, "status", dispute_statuses, &f.status)))
+		return rc;
 	f.items = json_array();
 	if ((rc = store_obj_scan(r->app->store, r->param[0], "dispute", NULL, 0, 0, dispute_collect, &f))) {
 		json_decref(f.items);

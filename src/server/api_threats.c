@@ -251,7 +251,7 @@ static int threat_collect(void *ctx, json_t *t)
 static int threat_list(struct req *r)
 {
 	char role[16];
-	struct threat_filter f = {req_query(r, "status"), req_query(r, "refer_to"), NULL};
+	struct threat_filter f = {NULL, req_query(r, "refer_to"), NULL};
 	int rc;
 
 	if ((rc = caller_role(r, role)))
@@ -260,16 +260,8 @@ static int threat_list(struct req *r)
 	 * empty list that would read as "no threats" (docs/meetings.md). */
 	if (!auth_sees(role, r->who.party, "threat", NULL))
 		return req_fail(r, TQ_EFORBIDDEN, "a %s may not read threats", role);
-	if (f.status) {
-		size_t i;
-		for (i = 0; threat_statuses[i] && strcmp(threat_statuses[i], f.status) != 0; i++)
-			;
-		if (!threat_statuses[i]) {
-			struct tq_field_error fe = {"status",
-						    "must be one of: referred acknowledged neutralized unable disputed lapsed"};
-			return req_fail_field(r, TQ_EINVALID, &fe);
-		}
-	}
+	if ((rc = in_query_enum(r, "status", threat_statuses, &f.status)))
+		return rc;
 	f.items = json_array();
 	if ((rc = store_obj_scan(r->app->store, r->param[0], "threat", NULL, 0, 0, threat_collect, &f))) {
 		json_decref(f.items);

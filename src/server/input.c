@@ -41,6 +41,25 @@ int in_string(struct req *r, const json_t *obj, const char *field, int required,
 	return TQ_OK;
 }
 
+/* 422 naming the choices, for body fields and query parameters alike. */
+static int not_a_choice(struct req *r, const char *field, const char *const *choices)
+{
+	char msg[256] = "must be one of:";
+	for (const char *const *c = choices; *c; c++) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, sizeof msg - used, " %s", *c);
+	}
+	return field_fail(r, TQ_EINVALID, field, msg);
+}
+
+static const char *choice_of(const char *const *choices, const char *s)
+{
+	for (const char *const *c = choices; *c; c++)
+		if (strcmp(*c, s) == 0)
+			return *c;
+	return NULL;
+}
+
 int in_enum(struct req *r, const json_t *obj, const char *field, int required, const char *const *choices,
 	    const char **out)
 {
@@ -48,18 +67,20 @@ int in_enum(struct req *r, const json_t *obj, const char *field, int required, c
 	int rc = in_string(r, obj, field, required, 64, &s);
 	if (rc || !s)
 		return rc;
-	for (const char *const *c = choices; *c; c++) {
-		if (strcmp(*c, s) == 0) {
-			*out = *c;
-			return TQ_OK;
-		}
-	}
-	char msg[256] = "must be one of:";
-	for (const char *const *c = choices; *c; c++) {
-		size_t used = strlen(msg);
-		snprintf(msg + used, sizeof msg - used, " %s", *c);
-	}
-	return field_fail(r, TQ_EINVALID, field, msg);
+	if (!(*out = choice_of(choices, s)))
+		return not_a_choice(r, field, choices);
+	return TQ_OK;
+}
+
+int in_query_enum(struct req *r, const char *name, const char *const *choices, const char **out)
+{
+	const char *s = req_query(r, name);
+	*out = NULL;
+	if (!s)
+		return TQ_OK;
+	if (!(*out = choice_of(choices, s)))
+		return not_a_choice(r, name, choices);
+	return TQ_OK;
 }
 
 int in_time(struct req *r, const json_t *obj, const char *field, int required, tq_time *out)

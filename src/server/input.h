@@ -18,6 +18,9 @@ TQ_MUST_USE int in_string(struct req *r, const json_t *obj, const char *field, i
 /* A string from a fixed set (NULL-terminated list); 422 names the choices. */
 TQ_MUST_USE int in_enum(struct req *r, const json_t *obj, const char *field, int required,
 			const char *const *choices, const char **out);
+/* Query parameter `name`, if given, must be one of choices (422 names them).
+ * *out is the parameter or NULL when absent. */
+TQ_MUST_USE int in_query_enum(struct req *r, const char *name, const char *const *choices, const char **out);
 /* An RFC 3339 time. */
 TQ_MUST_USE int in_time(struct req *r, const json_t *obj, const char *field, int required, tq_time *out);
 TQ_MUST_USE int in_bool(struct req *r, const json_t *obj, const char *field, int *out);

@@ -158,3 +158,10 @@ def test_an_escalation_missed_while_down_fires_once_after_restart(server, cell):
     server.start()
     time.sleep(1.0)
     assert len(events(server, cell["US"], "dispute.escalated", did)) == 1
+
+
+def test_list_filters_name_the_allowed_statuses(server, cell):
+    for what in ("disputes", "threats"):
+        body = problem(server.get(f"/v1/tracks/il-sy/{what}?status=bogus", cell["IL"]), 422)
+        assert body["errors"][0]["field"] == "status" and "must be one of:" in body["errors"][0]["message"]
+    assert server.get("/v1/tracks/il-sy/disputes?status=open", cell["IL"]).status_code == 200
