@@ -3,6 +3,7 @@
  * and Tracks).
  */
 #include "server/api.h"
+#include "server/hub.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -190,6 +191,7 @@ static int user_delete(struct req *r)
 		return req_fail(r, TQ_ECONFLICT, "the cell admin cannot be deleted");
 	if ((rc = store_user_delete(r->app->store, r->param[0])))
 		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such user" : "store failure");
+	hub_revoke_user_after_commit(r->app, r->param[0]); /* its open streams end with it */
 	json_t *payload = json_pack("{s:s}", "id", r->param[0]);
 	char audience[64];
 	snprintf(audience, sizeof audience, u.party[0] ? ",@,%s," : ",@,", u.party);

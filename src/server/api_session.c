@@ -7,6 +7,7 @@
  * entries of the Merkle log.
  */
 #include "server/api.h"
+#include "server/hub.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -103,6 +104,7 @@ static int session_delete(struct req *r)
 	token_hash(cookie, strlen(cookie), hash);
 	if ((rc = store_token_delete(r->app->store, hash)))
 		return req_fail(r, rc, "store failure");
+	hub_revoke_session_after_commit(r->app, hash); /* the session's streams end with it */
 	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
 		 AUTH_SESSION_COOKIE);
 	req_text(r, 204, NULL, NULL, 0);

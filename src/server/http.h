@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/fielderr.h"
 #include "server/app.h"
 
@@ -34,6 +35,8 @@ struct req {
 	json_t *json;                        /* parsed body, NULL when there is none */
 	struct who who;
 	int by_cookie;                       /* authenticated by the console's session cookie */
+	uint8_t session[32];                 /* its hash, when by_cookie */
+	char addr[48];                       /* the client's address as text ("" in-process) */
 	char *signature_b64, *body_b64;      /* a verified party signature and the body it covers */
 	tq_time now;
 	const char *local_auth;              /* Authorization of an in-process request */
@@ -84,6 +87,11 @@ struct http_options {
 	const char *tls_cert, *tls_key;   /* PEM files; both or neither */
 	unsigned threads;
 	double rate_limit;    /* requests/s per user (source addresses get 4x); 0 = off */
+	/* Connection slots (connguard.h; 0 = the default): connections that are not
+	 * event streams, in the cell and per address, and the header timeout. */
+	unsigned max_requests, max_requests_per_address, header_timeout_s;
+	/* Event stream slots in the cell (hub.h), to size the daemon's connection limit. */
+	unsigned max_streams;
 };
 TQ_MUST_USE int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **out);
 void http_stop(struct app *a, struct MHD_Daemon *d);

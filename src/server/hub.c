@@ -2,12 +2,14 @@
 
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include "server/auth.h"
+#include "server/tally.h"
 
 /* Catch-up reads at most this many log entries, or this many bytes of visible
  * events, per turn, so that the app lock is held briefly and a resume from
@@ -21,6 +23,10 @@ struct hub_sub {
 	struct MHD_Connection *conn;
 	int fd;                   /* the connection's socket, to cut off an overflowing client */
 	struct who who;
+	uint8_t session[32];      /* the console session, when has_session */
+	int has_session;
+	int counted;              /* holds a stream slot (given back in stream_free) */
+	char addr[TALLY_KEY_MAX];
 	char track[64];           /* "" = every track */
 	uint64_t next;            /* index of the next event this subscriber may be sent */
 	int live;                 /* 0 while catching up from the store */
@@ -39,6 +45,14 @@ struct hub {
 	int closing, stop;
 	long heartbeat_ms;
 	struct hub_sub *subs;
+	struct hub_limits limits;
+	unsigned nstreams;
+	struct tally *by_user, *by_addr;
+	struct {
+		hub_listener_fn fn;
+		void *ctx;
+	} listeners[HUB_MAX_LISTENERS];
+	int nlisteners;
 };
 
 /* ---- subscriber buffers (hub->mu held) ------------------------------------ */
@@ -128,7 +142,10 @@ static void hub_sink(void *ctx, uint64_t index, const char *type, const char *tr
 	struct hub *h = ctx;
 	char *rec = NULL;
 	size_t rec_len = 0;
+	struct hub_event ev = {index, type, track, audience, leaf, leaf_len};
 	pthread_mutex_lock(&h->mu);
+	for (int i = 0; i < h->nlisteners; i++)
+		h->listeners[i].fn(h->listeners[i].ctx, &ev);
 	for (struct hub_sub *s = h->subs; s && !h->closing; s = s->next_sub) {
 		/* A subscriber still catching up reads this event from the store later. */
 		if (!s->live || index < s->next)
@@ -236,8 +253,12 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			size_t n = s->len - s->off < max ? s->len - s->off : max;
 			memcpy(out, s->buf + s->off, n);
 			s->off += n;
-			if (s->off == s->len)
-				s->off = s->len = 0;
+			if (s->off == s->len) {
+				/* An idle subscriber keeps no buffer (memory per idle stream). */
+				free(s->buf);
+				s->buf = NULL;
+				s->off = s->len = s->cap = 0;
+			}
 			pthread_mutex_unlock(&h->mu);
 			return (ssize_t)n;
 		}
@@ -278,44 +299,86 @@ static void stream_free(void *cls)
 		h->subs = s->next_sub;
 	if (s->next_sub)
 		s->next_sub->prev = s->prev;
+	if (s->counted) {
+		h->nstreams--;
+		tally_give(h->by_user, s->who.user);
+		tally_give(h->by_addr, s->addr);
+	}
 	pthread_mutex_unlock(&h->mu);
 	free(s->buf);
 	free(s);
 }
 
-int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const struct who *who, const char *track,
-		  uint64_t from, int live, struct MHD_Response **out)
+/* h->mu held. Takes a stream slot for s, or names the cap that is full. */
+static int take_slot(struct hub *h, struct hub_sub *s, const char **cap_detail)
+{
+	int rc;
+	if (h->limits.max_streams && h->nstreams >= h->limits.max_streams) {
+		*cap_detail = "the server holds as many event streams as it may; retry later";
+		return TQ_ERATE;
+	}
+	if ((rc = tally_take(h->by_user, s->who.user, h->limits.streams_per_user))) {
+		*cap_detail = rc < 0 ? "out of memory" : "this user has too many open event streams; close one";
+		return rc < 0 ? TQ_ENOMEM : TQ_ERATE;
+	}
+	if ((rc = tally_take(h->by_addr, s->addr, h->limits.streams_per_address))) {
+		tally_give(h->by_user, s->who.user);
+		*cap_detail = rc < 0 ? "out of memory" : "this address has too many open event streams; close one";
+		return rc < 0 ? TQ_ENOMEM : TQ_ERATE;
+	}
+	h->nstreams++;
+	s->counted = 1;
+	return TQ_OK;
+}
+
+int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const struct hub_stream *p,
+		  struct MHD_Response **out, const char **cap_detail)
 {
 	static const char hello[] = ": tansiq event stream\n\n";
 	struct hub_sub *s = calloc(1, sizeof *s);
 	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response *resp;
+	int rc;
 
 	*out = NULL;
+	*cap_detail = "out of memory";
 	if (!s)
 		return TQ_ENOMEM;
 	s->hub = h;
 	s->conn = conn;
-	s->who = *who;
-	snprintf(s->track, sizeof s->track, "%s", track ? track : "");
-	s->next = from;
-	s->live = live;
+	s->who = *p->who;
+	s->who.signature = s->who.signed_body = NULL; /* owned by the request */
+	if (p->session) {
+		memcpy(s->session, p->session, sizeof s->session);
+		s->has_session = 1;
+	}
+	snprintf(s->addr, sizeof s->addr, "%s", p->address ? p->address : "");
+	snprintf(s->track, sizeof s->track, "%s", p->track ? p->track : "");
+	s->next = p->from;
+	s->live = p->live;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	s->fd = ci ? ci->connect_fd : -1;
+	pthread_mutex_lock(&h->mu);
+	if (h->closing) {
+		pthread_mutex_unlock(&h->mu);
+		free(s);
+		*cap_detail = "the server is stopping";
+		return TQ_EIO;
+	}
+	rc = take_slot(h, s, cap_detail);
+	pthread_mutex_unlock(&h->mu);
+	if (rc) {
+		free(s);
+		return rc;
+	}
 	/* A first comment, so the client sees the stream open before any event. */
 	sub_append(s, hello, sizeof hello - 1);
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK_SIZE, stream_read, s, stream_free);
 	if (!resp) {
-		free(s->buf);
-		free(s);
+		stream_free(s); /* gives back the slot; s is not linked */
 		return TQ_ENOMEM;
 	}
 	pthread_mutex_lock(&h->mu);
-	if (h->closing) {
-		pthread_mutex_unlock(&h->mu);
-		MHD_destroy_response(resp); /* frees s through stream_free; s is not linked */
-		return TQ_EIO;
-	}
 	s->next_sub = h->subs;
 	if (h->subs)
 		h->subs->prev = s;
@@ -328,6 +391,81 @@ int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const struct who *
 	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)HUB_STALL_TIMEOUT_S);
 	*out = resp;
 	return TQ_OK;
+}
+
+/* ---- revocation -------------------------------------------------------------- */
+
+struct revoke {
+	struct hub *hub;
+	char user[40];
+	uint8_t session[32];
+	int by_session;
+};
+
+/* After commit, under the app lock: no later event is published before the
+ * streams are cut (publication also runs after commit, under that lock). */
+static void revoke_run(void *ctx)
+{
+	struct revoke *rv = ctx;
+	struct hub *h = rv->hub;
+	pthread_mutex_lock(&h->mu);
+	for (struct hub_sub *s = h->subs; s; s = s->next_sub) {
+		int match = rv->by_session ? s->has_session && sodium_memcmp(s->session, rv->session, 32) == 0
+					   : strcmp(s->who.user, rv->user) == 0;
+		if (match && !s->overflow)
+			cut_off(s);
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void revoke_schedule(struct app *a, const char *user, const uint8_t *session)
+{
+	struct hub *h = hub_of(a);
+	struct revoke *rv;
+	if (!h || !(rv = calloc(1, sizeof *rv)))
+		return;
+	rv->hub = h;
+	if (session) {
+		memcpy(rv->session, session, sizeof rv->session);
+		rv->by_session = 1;
+	} else if (user) {
+		snprintf(rv->user, sizeof rv->user, "%s", user);
+	}
+	app_after_commit(a, revoke_run, rv, free);
+}
+
+void hub_revoke_user_after_commit(struct app *a, const char *user)
+{
+	revoke_schedule(a, user, NULL);
+}
+
+void hub_revoke_session_after_commit(struct app *a, const uint8_t session[32])
+{
+	revoke_schedule(a, NULL, session);
+}
+
+unsigned hub_stream_count(struct hub *h)
+{
+	unsigned n;
+	pthread_mutex_lock(&h->mu);
+	n = h->nstreams;
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx)
+{
+	int rc = TQ_OK;
+	pthread_mutex_lock(&h->mu);
+	if (h->nlisteners == HUB_MAX_LISTENERS) {
+		rc = TQ_ENOMEM;
+	} else {
+		h->listeners[h->nlisteners].fn = fn;
+		h->listeners[h->nlisteners].ctx = ctx;
+		h->nlisteners++;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return rc;
 }
 
 /* ---- heartbeat --------------------------------------------------------------- */
@@ -361,13 +499,29 @@ static void *heartbeat_main(void *arg)
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
-int hub_start(struct app *a)
+int hub_start(struct app *a, const struct hub_limits *limits)
 {
 	struct hub *h = calloc(1, sizeof *h);
 	const char *env = getenv("TANSIQD_SSE_HEARTBEAT_MS");
 	if (!h)
 		return TQ_ENOMEM;
 	h->app = a;
+	if (limits)
+		h->limits = *limits;
+	if (!h->limits.max_streams)
+		h->limits.max_streams = HUB_DEFAULT_MAX_STREAMS;
+	if (!h->limits.streams_per_user)
+		h->limits.streams_per_user = HUB_DEFAULT_STREAMS_PER_USER;
+	if (!h->limits.streams_per_address)
+		h->limits.streams_per_address = HUB_DEFAULT_STREAMS_PER_ADDRESS;
+	h->by_user = tally_new();
+	h->by_addr = tally_new();
+	if (!h->by_user || !h->by_addr) {
+		tally_free(h->by_user);
+		tally_free(h->by_addr);
+		free(h);
+		return TQ_ENOMEM;
+	}
 	h->heartbeat_ms = HUB_HEARTBEAT_MS;
 	if (env && atol(env) >= 100 && atol(env) <= 3600000)
 		h->heartbeat_ms = atol(env);
@@ -376,6 +530,8 @@ int hub_start(struct app *a)
 	if (pthread_create(&h->timer, NULL, heartbeat_main, h) != 0) {
 		pthread_cond_destroy(&h->cond);
 		pthread_mutex_destroy(&h->mu);
+		tally_free(h->by_user);
+		tally_free(h->by_addr);
 		free(h);
 		return TQ_EIO;
 	}
@@ -420,5 +576,7 @@ void hub_free(struct app *a)
 	/* The daemon has stopped: every response, and so every subscriber, is gone. */
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->mu);
+	tally_free(h->by_user);
+	tally_free(h->by_addr);
 	free(h);
 }

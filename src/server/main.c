@@ -3,7 +3,7 @@
  *
  *   tansiqd init [--data DIR]
  *   tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]
- *           [--tls-cert FILE --tls-key FILE]
+ *           [--tls-cert FILE --tls-key FILE] [connection and stream caps, see usage()]
  *
  * Exit codes (api.md, operations contract): 0 clean stop, 1 usage or
  * configuration error, 2 store cannot be opened or is corrupt.
@@ -26,6 +26,7 @@
 #include "server/http.h"
 #include "server/static.h"
 #include "server/hub.h"
+#include "server/connguard.h"
 #include "server/sweeper.h"
 
 #define EXIT_USAGE 1
@@ -38,6 +39,8 @@ struct options {
 	const char *web;   /* the console's files; NULL: the source tree's web/ */
 	int demo, insecure, init;
 	double rate_limit;
+	struct hub_limits streams;
+	unsigned max_requests, max_requests_per_address, header_timeout_s;
 };
 
 static void usage(FILE *f)
@@ -46,7 +49,29 @@ static void usage(FILE *f)
 		   "       tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]\n"
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
-		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n");
+		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
+		   "connection slots (0 = default):\n"
+		   "  --max-connections N              connections that are not event streams (default %u)\n"
+		   "  --max-connections-per-address N  the same, per source address (default %u)\n"
+		   "  --header-timeout S               seconds to send a request's headers (default %u)\n"
+		   "  --max-streams N                  open event streams (default %u)\n"
+		   "  --max-streams-per-user N         open event streams of one user (default %u)\n"
+		   "  --max-streams-per-address N      open event streams from one address (default %u)\n",
+		CONNGUARD_DEFAULT_MAX_REQUESTS, CONNGUARD_DEFAULT_PER_ADDRESS, CONNGUARD_DEFAULT_HEADER_TIMEOUT_S,
+		HUB_DEFAULT_MAX_STREAMS, HUB_DEFAULT_STREAMS_PER_USER, HUB_DEFAULT_STREAMS_PER_ADDRESS);
+}
+
+/* A count option: an integer from 0 (the default) to 1,000,000. */
+static int parse_count(const char *arg, const char *name, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || v > 1000000) {
+		fprintf(stderr, "tansiqd: %s wants an integer from 0 (the default) to 1000000\n", name);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -55,7 +80,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
-		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+		{"max-connections", required_argument, NULL, 'C'}, {"max-connections-per-address", required_argument, NULL, 'A'},
+		{"header-timeout", required_argument, NULL, 'T'}, {"max-streams", required_argument, NULL, 'S'},
+		{"max-streams-per-user", required_argument, NULL, 'U'}, {"max-streams-per-address", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
@@ -85,6 +114,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		}
+		case 'C': if (parse_count(optarg, "--max-connections", &o->max_requests)) return -1; break;
+		case 'A': if (parse_count(optarg, "--max-connections-per-address", &o->max_requests_per_address)) return -1; break;
+		case 'T': if (parse_count(optarg, "--header-timeout", &o->header_timeout_s)) return -1; break;
+		case 'S': if (parse_count(optarg, "--max-streams", &o->streams.max_streams)) return -1; break;
+		case 'U': if (parse_count(optarg, "--max-streams-per-user", &o->streams.streams_per_user)) return -1; break;
+		case 'P': if (parse_count(optarg, "--max-streams-per-address", &o->streams.streams_per_address)) return -1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -173,7 +208,9 @@ static int serve(const struct options *o)
 	struct app app;
 	struct MHD_Daemon *daemon = NULL;
 	struct http_options hopts = {.listen = o->listen, .tls_cert = o->tls_cert, .tls_key = o->tls_key,
-				     .rate_limit = o->rate_limit};
+				     .rate_limit = o->rate_limit, .max_requests = o->max_requests,
+				     .max_requests_per_address = o->max_requests_per_address,
+				     .header_timeout_s = o->header_timeout_s, .max_streams = o->streams.max_streams};
 	sigset_t set;
 	int sig, rc;
 
@@ -210,7 +247,7 @@ static int serve(const struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	static_configure(o->web);
-	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
+	if (hub_start(&app, &o->streams) || http_start(&app, &hopts, &daemon)) {
 		hub_free(&app);
 		app_close(&app);
 		return EXIT_USAGE;
