@@ -56,6 +56,7 @@ bench: deps
 	bash bench/http/run.sh
 	bash bench/log/run.sh
 	bash bench/engine/run.sh
+	bash bench/fanout/run.sh
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

@@ -18,6 +18,7 @@ struct guarded {
 	int counted;   /* holds a request slot */
 	int awaiting;  /* waiting for a request's headers since `since` */
 	int shut;      /* its socket was shut down by the guard */
+	int linked;    /* on g->conns, the list the timeout thread walks */
 	int64_t since; /* monotonic ms */
 	struct guarded *prev, *next;
 };
@@ -114,7 +115,23 @@ static void started(struct connguard *g, struct MHD_Connection *conn, void **soc
 	if (g->conns)
 		g->conns->prev = c;
 	g->conns = c;
+	c->linked = 1;
 	pthread_mutex_unlock(&g->mu);
+}
+
+/* g->mu held. Takes c off the list the timeout thread walks. */
+static void unlink_conn(struct guarded *c)
+{
+	if (!c->linked)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->g->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	c->linked = 0;
 }
 
 /* Called by libmicrohttpd before it closes the socket, so c->fd is still
@@ -123,12 +140,7 @@ static void closed(struct connguard *g, struct guarded *c)
 {
 	pthread_mutex_lock(&g->mu);
 	give_slot(c);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		g->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	unlink_conn(c);
 	pthread_mutex_unlock(&g->mu);
 	free(c);
 }
@@ -183,6 +195,7 @@ void connguard_to_stream(struct MHD_Connection *conn)
 	pthread_mutex_lock(&c->g->mu);
 	give_slot(c);
 	c->awaiting = 0;
+	unlink_conn(c); /* a stream has no header deadline: thousands need not be walked */
 	pthread_mutex_unlock(&c->g->mu);
 }
 

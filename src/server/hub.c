@@ -1,5 +1,6 @@
 #include "server/hub.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <sodium.h>
@@ -16,7 +17,9 @@
  * index 0 of a long log needs no more memory than a live stream. */
 #define CATCHUP_MAX_ENTRIES 2048
 #define CATCHUP_MAX_BYTES (64 * 1024)
-#define STREAM_BLOCK_SIZE (16 * 1024)
+#define STREAM_BLOCK_SIZE (4 * 1024) /* per stream, allocated by libmicrohttpd: memory per idle subscriber */
+/* An idle subscriber keeps a drained buffer up to this size. */
+#define SUB_BUFFER_KEEP 4096
 
 struct hub_sub {
 	struct hub *hub;
@@ -31,6 +34,7 @@ struct hub_sub {
 	uint64_t next;            /* index of the next event this subscriber may be sent */
 	int live;                 /* 0 while catching up from the store */
 	int suspended;            /* the connection is suspended, waiting for bytes */
+	struct hub_sub *wake_next; /* on hub->wake_list: to be resumed by the hub thread */
 	int overflow;             /* cut off: the client did not keep up */
 	char *buf;                /* pending bytes: buf[off..len) */
 	size_t off, len, cap;
@@ -45,6 +49,9 @@ struct hub {
 	int closing, stop;
 	long heartbeat_ms;
 	struct hub_sub *subs;
+	/* Subscribers to resume, by the hub thread (never under the app lock). */
+	struct hub_sub *wake_list;
+	pthread_mutex_t resume_mu; /* held while a batch of resumes is in progress */
 	struct hub_limits limits;
 	unsigned nstreams;
 	struct tally *by_user, *by_addr;
@@ -57,11 +64,29 @@ struct hub {
 
 /* ---- subscriber buffers (hub->mu held) ------------------------------------ */
 
+/* Queues a suspended subscriber for resumption (hub->mu held). The flag is
+ * cleared here, under hub->mu, so exactly one resume follows each suspend; the
+ * connection stays suspended, and so alive (libmicrohttpd neither polls nor
+ * closes a suspended connection), until the hub thread resumes it. Resuming
+ * costs a system call per connection: doing it on the hub thread keeps that
+ * work off the app lock, which publication holds. */
 static void wake(struct hub_sub *s)
 {
 	if (s->suspended) {
 		s->suspended = 0;
-		MHD_resume_connection(s->conn);
+		s->wake_next = s->hub->wake_list;
+		s->hub->wake_list = s;
+		pthread_cond_signal(&s->hub->cond);
+	}
+}
+
+/* Resumes a detached batch (hub->mu not held; resume_mu held). */
+static void resume_batch(struct hub_sub *list)
+{
+	while (list) {
+		struct hub_sub *next = list->wake_next;
+		MHD_resume_connection(list->conn);
+		list = next;
 	}
 }
 
@@ -96,7 +121,7 @@ static void sub_append(struct hub_sub *s, const char *data, size_t n)
 		s->off = 0;
 	}
 	if (s->len + n > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
+		size_t cap = s->cap ? s->cap : 1024;
 		while (cap < s->len + n)
 			cap *= 2;
 		char *grown = realloc(s->buf, cap);
@@ -254,10 +279,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			memcpy(out, s->buf + s->off, n);
 			s->off += n;
 			if (s->off == s->len) {
-				/* An idle subscriber keeps no buffer (memory per idle stream). */
-				free(s->buf);
-				s->buf = NULL;
-				s->off = s->len = s->cap = 0;
+				s->off = s->len = 0;
+				/* A burst's large buffer is not kept by an idle subscriber; a
+				 * small one is, so that steady traffic does not churn malloc. */
+				if (s->cap > SUB_BUFFER_KEEP) {
+					free(s->buf);
+					s->buf = NULL;
+					s->cap = 0;
+				}
 			}
 			pthread_mutex_unlock(&h->mu);
 			return (ssize_t)n;
@@ -468,29 +497,44 @@ int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx)
 	return rc;
 }
 
-/* ---- heartbeat --------------------------------------------------------------- */
+/* ---- the hub thread: resumes and heartbeats ---------------------------------- */
 
-static void *heartbeat_main(void *arg)
+static struct timespec deadline_in(long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static void *hub_main(void *arg)
 {
 	static const char beat[] = ": heartbeat\n\n";
 	struct hub *h = arg;
+	struct timespec next = deadline_in(h->heartbeat_ms);
 	pthread_mutex_lock(&h->mu);
 	while (!h->stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += h->heartbeat_ms / 1000;
-		ts.tv_nsec += (h->heartbeat_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
+		if (!h->wake_list && pthread_cond_timedwait(&h->cond, &h->mu, &next) == ETIMEDOUT) {
+			next = deadline_in(h->heartbeat_ms);
+			for (struct hub_sub *s = h->subs; s && !h->closing; s = s->next_sub) {
+				sub_append(s, beat, sizeof beat - 1);
+				wake(s);
+			}
 		}
-		while (!h->stop && pthread_cond_timedwait(&h->cond, &h->mu, &ts) == 0)
-			;
-		if (h->stop || h->closing)
-			continue;
-		for (struct hub_sub *s = h->subs; s; s = s->next_sub) {
-			sub_append(s, beat, sizeof beat - 1);
-			wake(s);
+		struct hub_sub *batch = h->wake_list;
+		h->wake_list = NULL;
+		if (batch) {
+			/* Taken before letting go of hub->mu: hub_close waits for this batch. */
+			pthread_mutex_lock(&h->resume_mu);
+			pthread_mutex_unlock(&h->mu);
+			resume_batch(batch);
+			pthread_mutex_unlock(&h->resume_mu);
+			pthread_mutex_lock(&h->mu);
 		}
 	}
 	pthread_mutex_unlock(&h->mu);
@@ -526,9 +570,11 @@ int hub_start(struct app *a, const struct hub_limits *limits)
 	if (env && atol(env) >= 100 && atol(env) <= 3600000)
 		h->heartbeat_ms = atol(env);
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_mutex_init(&h->resume_mu, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	if (pthread_create(&h->timer, NULL, heartbeat_main, h) != 0) {
+	if (pthread_create(&h->timer, NULL, hub_main, h) != 0) {
 		pthread_cond_destroy(&h->cond);
+		pthread_mutex_destroy(&h->resume_mu);
 		pthread_mutex_destroy(&h->mu);
 		tally_free(h->by_user);
 		tally_free(h->by_addr);
@@ -556,7 +602,15 @@ void hub_close(struct app *a)
 	h->closing = 1;
 	for (struct hub_sub *s = h->subs; s; s = s->next_sub)
 		wake(s);
+	struct hub_sub *batch = h->wake_list;
+	h->wake_list = NULL;
 	pthread_mutex_unlock(&h->mu);
+	/* Every suspended stream is resumed before this returns (the daemon must
+	 * not stop with suspended connections), including a batch the hub
+	 * thread may be resuming now. */
+	pthread_mutex_lock(&h->resume_mu);
+	resume_batch(batch);
+	pthread_mutex_unlock(&h->resume_mu);
 }
 
 void hub_free(struct app *a)
@@ -575,6 +629,7 @@ void hub_free(struct app *a)
 	pthread_join(h->timer, NULL);
 	/* The daemon has stopped: every response, and so every subscriber, is gone. */
 	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->resume_mu);
 	pthread_mutex_destroy(&h->mu);
 	tally_free(h->by_user);
 	tally_free(h->by_addr);

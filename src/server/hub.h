@@ -28,7 +28,9 @@
  * visibility function (auth_event_visible) to the audience itself. One
  * publication path serves both.
  *
- * One timer thread appends a heartbeat comment to every stream each
+ * The hub's own thread resumes the connections that have new bytes (a system
+ * call each, kept off the app lock that publication holds) and appends a
+ * heartbeat comment to every stream each
  * HUB_HEARTBEAT_MS (TANSIQD_SSE_HEARTBEAT_MS in the environment overrides it,
  * for tests); that is also how a client that vanished while its stream was
  * suspended is noticed.
