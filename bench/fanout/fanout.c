@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -83,7 +84,33 @@ static void die(const char *what)
 struct proc_figures {
 	long rss_kib, threads;
 	double cpu_s;
+	double run_s, wait_s; /* summed over threads (schedstat): on a CPU, and runnable but waiting for one */
 };
+
+/* Sums /proc/PID/task/TID/schedstat: time on a CPU and time waiting on a run queue. */
+static void sched_read(int pid, struct proc_figures *f)
+{
+	char path[384];
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		unsigned long long run = 0, wait = 0;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/schedstat", pid, e->d_name);
+		FILE *fp = fopen(path, "r");
+		if (fp && fscanf(fp, "%llu %llu", &run, &wait) == 2) {
+			f->run_s += (double)run / 1e9;
+			f->wait_s += (double)wait / 1e9;
+		}
+		if (fp)
+			fclose(fp);
+	}
+	closedir(d);
+}
 
 static struct proc_figures proc_read(int pid)
 {
@@ -111,6 +138,7 @@ static struct proc_figures proc_read(int pid)
 	}
 	if (fp)
 		fclose(fp);
+	sched_read(pid, &f);
 	return f;
 }
 
@@ -450,8 +478,11 @@ int main(int argc, char **argv)
 	       base.rss_kib / 1024.0, idle.rss_kib / 1024.0, peak.rss_kib / 1024.0);
 	printf("per idle subscriber  %.1f KiB\n", (double)(idle.rss_kib - base.rss_kib) / cfg.n);
 	printf("server threads       %ld (peak %ld)\n", end.threads, peak.threads);
-	printf("server CPU s         %.2f while posting (%.2f per message)\n", end.cpu_s - idle.cpu_s,
-	       (end.cpu_s - idle.cpu_s) / cfg.messages);
+	printf("server CPU s         %.2f while posting (%.1f ms per message, %.1f us per delivery)\n",
+	       end.cpu_s - idle.cpu_s, 1000 * (end.cpu_s - idle.cpu_s) / cfg.messages,
+	       1e6 * (end.cpu_s - idle.cpu_s) / ((double)cfg.messages * cfg.n));
+	printf("server threads s     %.2f on a CPU, %.2f runnable but waiting for a CPU (machine load)\n",
+	       end.run_s - idle.run_s, end.wait_s - idle.wait_s);
 	for (int i = 0; i < cfg.n; i++)
 		if (subs[i].st != CLOSED)
 			close(subs[i].fd);

@@ -14,8 +14,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="1000 10000"
-rate=10
-messages=100
+rate=2
+messages=40
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--subscribers) sizes=$2; shift 2 ;;
