@@ -4,7 +4,7 @@ directory, unix socket only (listen_addresses=''), removed at exit.
 initdb refuses to run as root; as root (CI) the cluster runs as the unprivileged
 user `nobody` through runuser. The cluster trusts local connections as role
 `tansiq` (it is reachable only through a socket in a private directory).
-fsync is off: the tests kill tansiqd, never the database server, and a cluster
+fsync is off unless asked for (benchmarks ask): the tests kill tansiqd, never the database server, and a cluster
 that lives for one test run need not survive power loss.
 """
 import glob
@@ -25,7 +25,8 @@ def pg_bindir():
 
 
 class PgCluster:
-    def __init__(self):
+    def __init__(self, fsync=False):
+        self.fsync = fsync
         self.bindir = pg_bindir()
         self.root = tempfile.mkdtemp(prefix="tansiq-pg-")
         os.chmod(self.root, 0o755)
@@ -50,7 +51,8 @@ class PgCluster:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120, cwd=self.root)
 
     def start(self):
-        opts = f"-k {self.sock} -c listen_addresses='' -c fsync=off -c max_connections=200"
+        fsync = "on" if self.fsync else "off"
+        opts = f"-k {self.sock} -c listen_addresses='' -c fsync={fsync} -c max_connections=200"
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "-t", "60", "start")
 
     def stop(self, mode="fast"):
