@@ -68,6 +68,7 @@ struct app {
 	/* module state, owned by the module that set it */
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */
+	void *witness;                    /* witness clients (witness.h); NULL when none */
 };
 
 TQ_MUST_USE int app_open(struct app *a, const char *data_dir);
