@@ -9,6 +9,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-test
 DATA       ?= ./tansiq-data
 LISTEN     ?= 127.0.0.1:8080
+WITNESS_LISTEN ?= 127.0.0.1:8081
 PYTHON     ?= /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
@@ -31,8 +32,9 @@ web-deps: deps
 	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		npm ci --no-audit --no-fund; fi
 
+# tansiqd --demo, and beside it the supervisor's (US) log witness (scripts/demo.sh).
 demo: build web-deps
-	./$(BUILD)/tansiqd --demo --data $(DATA) --listen $(LISTEN)
+	bash scripts/demo.sh $(BUILD) $(DATA) $(LISTEN) $(WITNESS_LISTEN)
 
 $(TEST_BUILD)/build.ninja:
 	meson setup $(TEST_BUILD) -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
