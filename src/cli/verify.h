@@ -30,7 +30,8 @@
 	"              signed checkpoints are printed and saved in .../split-<time> as evidence\n" \
 	"Then the new checkpoint is saved as .../<host_port>/checkpoints/<size> (only when every\n" \
 	"check passed). Exit 5 on any failure (e.g. 'FAIL: inclusion of entry 17'); --json prints\n" \
-	"one report {ok, checks: [{check, ok, detail}], size, root, entries, vkey}.\n" \
+	"one report {ok, checks: [{check, ok, detail}], size, root, entries, vkey, split?: {witnessed,\n" \
+	"server}}.\n" \
 	"If the operators really replaced the log key, delete the pinned vkey file to pin the new one."
 
 int verify_cmd(struct cli_ctx *ctx, const struct group_spec *g, const struct cmd_spec *c,
