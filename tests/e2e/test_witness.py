@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import threading
@@ -409,9 +410,19 @@ def started_with_witnesses(tmp_path, *ws, running=None):
     return srv, args
 
 
+def requests_seen(w):
+    """add-checkpoint requests the witness has answered (one stderr line each)."""
+    with open(w.log.name, encoding="utf-8") as f:
+        return sum(1 for line in f if line.startswith("tansiq witness: "))
+
+
 def test_tansiqd_serves_cosigned_checkpoints_and_a_quorum_survives_a_witness_down(tmp_path, witnesses):
     w1, w2, w3 = witnesses("w.example/1"), witnesses("w.example/2"), witnesses("w.example/3")
-    srv, _ = started_with_witnesses(tmp_path, w1, w2, w3, running=[w1, w2])  # w3 is down
+    # w3 is down the worst way: it accepts connections and never answers.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", w3.port))
+    hole.listen(16)
+    srv, _ = started_with_witnesses(tmp_path, w1, w2, w3, running=[w1, w2])
     try:
         write(srv, 2)
         size = srv.log_size()
@@ -430,10 +441,12 @@ def test_tansiqd_serves_cosigned_checkpoints_and_a_quorum_survives_a_witness_dow
         assert "OK:   witnesses: 2 of 3 witnesses cosigned" in ok.stdout
         all3 = verify(home, srv, "--witness", w1.vkey, "--witness", w2.vkey, "--witness", w3.vkey)
         assert all3.returncode == EXIT_VERIFY and "FAIL: witnesses" in all3.stdout
-        # The log grows, the writes never wait for the witnesses, and the new
+        # The log grows, the writes never wait for the witnesses (w3 hangs), sizes
+        # reached within a second go to a witness as one request, and the new
         # checkpoint gets cosigned too; a cosignature is only served with its checkpoint.
+        seen = requests_seen(w1)
         t0 = time.time()
-        write(srv, 3)
+        write(srv, 12)
         assert time.time() - t0 < 10
         r = srv.get("/v1/log/checkpoint", srv.admin)
         cur_body, cur_lines = cosig_lines(r.text)
@@ -443,6 +456,8 @@ def test_tansiqd_serves_cosigned_checkpoints_and_a_quorum_survives_a_witness_dow
             check_cosig(line, cur_body, {"w.example/1": w1.vkey, "w.example/2": w2.vkey}[name])
         body2, lines2 = wait_cosigned(srv, 2, srv.log_size())
         assert body2 != body
+        elapsed = time.time() - t0
+        assert requests_seen(w1) - seen <= elapsed + 2, (requests_seen(w1) - seen, elapsed)
         # ?cosigned=N: the latest checkpoint with N cosignatures; none has 3.
         r = srv.get("/v1/log/checkpoint?cosigned=2", srv.admin)
         assert r.status_code == 200 and cosig_lines(r.text)[0] == body2
@@ -450,6 +465,7 @@ def test_tansiqd_serves_cosigned_checkpoints_and_a_quorum_survives_a_witness_dow
         assert srv.get("/v1/log/checkpoint?cosigned=0", srv.admin).status_code == 400
     finally:
         srv.stop()
+        hole.close()
 
 
 def test_a_restored_server_cannot_get_cosigned_and_verify_reports_the_split(tmp_path, witnesses):
