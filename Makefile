@@ -1,8 +1,9 @@
 # tansiq — the front door. `make demo` and `make test` are all a newcomer needs.
 #
 #   make demo    install what is missing, build, start tansiqd --demo on http://127.0.0.1:8080
+#                with a log witness for the supervisor (US) beside it on 127.0.0.1:8081
 #   make test    install what is missing, build with ASan+UBSan, run unit and end-to-end tests
-#   make fuzz    run the six libFuzzer harnesses for FUZZ_SECONDS each
+#   make fuzz    run the eight libFuzzer harnesses for FUZZ_SECONDS each
 #   make bench   run the benchmarks (installs PostgreSQL/PostGIS, nginx, wrk)
 
 BUILD      ?= build
@@ -52,7 +53,7 @@ test: test-build
 	@bash scripts/test.sh $(TEST_BUILD)
 
 fuzz: deps
-	bash scripts/fuzz.sh run $$(( $(FUZZ_SECONDS) * 6 ))
+	bash scripts/fuzz.sh run $$(( $(FUZZ_SECONDS) * 8 ))
 
 bench: deps
 	bash bench/http/run.sh
