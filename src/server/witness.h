@@ -42,7 +42,7 @@ TQ_MUST_USE int witness_lines(struct app *a, uint64_t size, const uint8_t root[3
 /* The largest kept checkpoint with at least min_cosigs cosignatures:
  * TQ_ENOTFOUND when there is none. */
 TQ_MUST_USE int witness_best(struct app *a, unsigned min_cosigs, uint64_t *size, uint8_t root[32]);
-/* [{"name", "url", "cosigned_size": n|null, "error": text|null}] or NULL when no
+/* [{"name", "cosigned_size": n|null, "error": text|null}] (no URLs: health is public) or NULL when no
  * witness is configured. */
 json_t *witness_health(struct app *a);
 
