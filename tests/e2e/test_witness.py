@@ -468,6 +468,7 @@ def test_tansiqd_serves_cosigned_checkpoints_and_a_quorum_survives_a_witness_dow
         hole.close()
 
 
+@pytest.mark.sqlite_only   # restores a copy of the data dir, where the SQLite store lives
 def test_a_restored_server_cannot_get_cosigned_and_verify_reports_the_split(tmp_path, witnesses):
     w = witnesses("w.example/us")
     srv, args = started_with_witnesses(tmp_path, w)
