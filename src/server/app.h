@@ -73,6 +73,7 @@ struct app {
 	/* Catches up with other nodes' commits (follow.h), with the lock held;
 	 * NULL when this process is the only writer. */
 	int (*sync)(struct app *a);
+	void *witness;                    /* witness clients (witness.h); NULL when none */
 };
 
 TQ_MUST_USE int app_open(struct app *a, const char *data_dir);

@@ -28,6 +28,7 @@
 #include "server/static.h"
 #include "server/hub.h"
 #include "server/sweeper.h"
+#include "server/witness.h"
 
 #define EXIT_USAGE 1
 #define EXIT_STORE 2
@@ -40,6 +41,8 @@ struct options {
 	const char *web;   /* the console's files; NULL: the source tree's web/ */
 	int demo, insecure, init;
 	double rate_limit;
+	const char *witness[WITNESS_MAX];  /* --witness URL=VKEY */
+	size_t n_witness;
 };
 
 static void usage(FILE *f)
@@ -47,6 +50,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tansiqd init [--data DIR] [--store postgresql://...]\n"
 		   "       tansiqd [--data DIR] [--store postgresql://...] [--listen ADDR:PORT] [--demo] [--insecure]\n"
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
+		   "               [--witness URL=VKEY]...   (C2SP tlog-witness; repeatable)\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
 		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n");
 }
@@ -57,7 +61,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data", required_argument, NULL, 'd'},   {"store", required_argument, NULL, 'S'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
-		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'},
+		{"witness", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
@@ -85,6 +90,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
 		case 'w': o->web = optarg; break;
+		case 'W':
+			if (o->n_witness == WITNESS_MAX || witness_spec_check(optarg) != 0) {
+				if (o->n_witness == WITNESS_MAX)
+					fprintf(stderr, "tansiqd: at most %d --witness\n", WITNESS_MAX);
+				return -1;
+			}
+			o->witness[o->n_witness++] = optarg;
+			break;
 		case 'r': {
 			char *end;
 			o->rate_limit = strtod(optarg, &end);
@@ -230,13 +243,22 @@ static int serve(const struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	static_configure(o->web);
+	/* Before the HTTP threads: curl_global_init is not for a threaded program. */
+	if (witness_start(&app, o->witness, o->n_witness)) {
+		fprintf(stderr, "tansiqd: cannot start the witness clients\n");
+		engines_free(&app);
+		app_close(&app);
+		return EXIT_USAGE;
+	}
 	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
+		witness_stop(&app);
 		hub_free(&app);
 		app_close(&app);
 		return EXIT_USAGE;
 	}
 	if (follow_start(&app, o->store)) {
 		fprintf(stderr, "tansiqd: cannot follow the shared store\n");
+		witness_stop(&app);
 		hub_close(&app);
 		http_stop(&app, daemon);
 		hub_free(&app);
@@ -244,6 +266,7 @@ static int serve(const struct options *o)
 		return EXIT_STORE;
 	}
 	if (sweeper_start(&app)) {
+		witness_stop(&app);
 		follow_stop(&app);
 		hub_close(&app);
 		http_stop(&app, daemon);
@@ -268,6 +291,7 @@ static int serve(const struct options *o)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
 	sweeper_stop(&app);
+	witness_stop(&app);
 	follow_stop(&app);
 	hub_close(&app); /* ends the event streams: MHD must not stop with suspended connections */
 	http_stop(&app, daemon);
