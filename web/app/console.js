@@ -27,7 +27,8 @@ let refreshTimer = null;
 async function boot() {
   await setLanguage(initialLanguage());
   fillLanguagePickers();
-  onLanguage(() => { fillLanguagePickers(); if (ctx.map) ctx.map.relabel(); renderWhoami(); if (state.track) { renderTrackOptions(); renderAll(); renderRoleBadges(); } $('at-label').textContent = atLabel(state.at); });
+  renderLive();
+  onLanguage(() => { fillLanguagePickers(); if (ctx.map) ctx.map.relabel(); renderWhoami(); renderLive(); for (const p of PANELS) if (p.relabel) p.relabel(); if (state.track) { renderTrackOptions(); renderAll(); renderRoleBadges(); } $('at-label').textContent = atLabel(state.at); });
   $('login-form').addEventListener('submit', onLogin);
   $('logout').addEventListener('click', onLogout);
   try {
@@ -285,14 +286,19 @@ function renderAll() {
 }
 
 // ---------------------------------------------------------------- live
+function renderLive() {
+  const live = $('live');
+  const s = live.dataset.state || 'closed';
+  live.textContent = s === 'live' ? `● ${t('live.on')}` : s === 'reconnecting' ? `○ ${t('live.reconnecting')}` : `○ ${t('live.off')}`;
+  live.classList.toggle('on', s === 'live');
+}
+
 function connectStream() {
   if (state.stream) state.stream.close();
   let failures = 0;
   const stream = openStream(onEvent, (s, reconnected) => {
-    const live = $('live');
-    live.textContent = s === 'live' ? `● ${t('live.on')}` : s === 'reconnecting' ? `○ ${t('live.reconnecting')}` : `○ ${t('live.off')}`;
-    live.classList.toggle('on', s === 'live');
-    live.dataset.state = s;
+    $('live').dataset.state = s;
+    renderLive();
     if (s === 'live') failures = 0;
     // Resumed after the last event received: the missed events arrive; re-read anyway in case the gap was long.
     if (s === 'live' && reconnected) scheduleRefresh();

@@ -116,7 +116,8 @@ export function fmtTime(iso, { none = 'time.open' } = {}) {
   const local = new Intl.DateTimeFormat(lang, {
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
   }).format(d);
-  return `${local} (${utc})`;
+  // Unicode isolates keep the two times whole inside right-to-left text.
+  return `\u2068${local}\u2069 \u2068(${utc})\u2069`;
 }
 
 // A duration of s seconds: under an hour as a clock "4:59" (digits of the

@@ -16,6 +16,17 @@ export function mgrsOf(lon, lat) {
   try { return mgrs.forward([lon, lat], 5); } catch { return ''; }
 }
 
+// Leaflet's scale bar with its distances through Intl ("20 km", "٢٠ كم").
+const IntlScale = L.Control.Scale.extend({
+  _updateMetric(maxMeters) {
+    const meters = this._getRoundNum(maxMeters);
+    const km = meters >= 1000;
+    const label = new Intl.NumberFormat(document.documentElement.lang || 'en', { style: 'unit', unit: km ? 'kilometer' : 'meter' })
+      .format(km ? meters / 1000 : meters);
+    this._updateScale(this._mScale, label, meters / maxMeters);
+  },
+});
+
 // Each party's zones get their own stroke pattern (and the caller's own a solid line).
 const PARTY_DASH = ['10 4', '2 5', '12 4 2 4', '6 6'];
 
@@ -70,7 +81,7 @@ export class SituationMap {
     this.onFeatureClick = onFeatureClick || (() => {});
     this.byId = new Map();
     this.marks = L.featureGroup().addTo(this.map);
-    this.scale = L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(this.map);
+    this.scale = new IntlScale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(this.map);
     this.addCursor();
     this.buildControls();
     this.map.on('popupopen', () => el.classList.add('popup-open'));
@@ -94,7 +105,11 @@ export class SituationMap {
     layers[t('map.layer.conflicts')] = this.conflicts;
     layers[t('map.layer.check')] = this.check;
     this.control = L.control.layers(null, layers, { collapsed: narrow, position: rtl ? 'topleft' : 'topright' }).addTo(this.map);
-    this.map.zoomControl.setPosition(rtl ? 'topright' : 'topleft');
+    this.map.zoomControl.remove();
+    this.map.zoomControl = L.control.zoom({ position: rtl ? 'topright' : 'topleft', zoomInTitle: t('map.zoomin'), zoomOutTitle: t('map.zoomout') })
+      .addTo(this.map);
+    this.scale.remove();
+    this.scale.addTo(this.map);
     this.scale.setPosition(rtl ? 'bottomright' : 'bottomleft');
     this.cursor.setPosition(rtl ? 'bottomleft' : 'bottomright');
     this.addLegend(rtl ? 'bottomright' : 'bottomleft');
@@ -208,7 +223,7 @@ export class SituationMap {
       ${caps ? `<div>${esc(t('map.caps'))} ${caps}</div>` : ''}
       ${p.valid_from || p.valid_until ? `<div>${esc(t('zone.valid', { from: fmtTime(p.valid_from), until: fmtTime(p.valid_until) }))}</div>` : ''}`);
     if (!gone && p.name) {
-      layer.bindTooltip(esc(p.name), { permanent: true, direction: 'center', className: 'zone-label', opacity: 0.9 });
+      layer.bindTooltip(`<bdi translate="no">${esc(p.name)}</bdi>`, { permanent: true, direction: 'center', className: 'zone-label', opacity: 0.9 });
     }
     layer.addTo(this.zones);
     this.byId.set(p.id, layer);
@@ -234,6 +249,7 @@ export class SituationMap {
     const strength = ['troops', 'tanks', 'artillery', 'air_defense']
       .map((k) => `${tEnum('strength', k)} ${p[`strength_${k}`] ?? 0}`).join(' · ');
     const marker = L.marker(center, { icon, title: p.name, keyboard: false });
+    marker.on('add', () => { const e = marker.getElement(); if (e) e.setAttribute('translate', 'no'); });
     marker.bindPopup(`<h4 dir="auto" translate="no">${esc(p.name)}</h4>
       <div><bdi translate="no">${esc(p.party)}</bdi> (${esc(affilName(affil))}) · ${esc(tEnum('depstatus', p.status))} · <span translate="no">SIDC ${esc(sidc)}</span></div>
       <div>${esc(strength)}</div>

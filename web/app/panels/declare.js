@@ -74,6 +74,7 @@ export function init() {
 }
 
 export function onTrack() { kinds(); }
+export function relabel() { kinds(); }
 
 class FormError extends Error {}
 

@@ -10,6 +10,16 @@ import { $, state, ctx, me, canWrite, isPrincipal, isOverseer, tpath, act, ask, 
 const FINAL = ['resolved', 'withdrawn'];
 
 export function init() {
+  build();
+  $('dispute-form').addEventListener('submit', onFile);
+}
+
+export function relabel() {
+  build();
+  if (state.track) onTrack();
+}
+
+function build() {
   const f = $('dispute-form');
   f.replaceChildren(
     el('label', {}, t('dsp.against'), ' ', el('select', { id: 'ds-against' })),
@@ -17,7 +27,6 @@ export function init() {
     el('label', {}, t('dsp.description'), ' ', el('textarea', { id: 'ds-description', rows: 3, dir: 'auto', required: true })),
     el('button', { type: 'submit', id: 'ds-submit', class: 'primary' }, t('dsp.submit')),
     el('p', { id: 'ds-status', class: 'status', role: 'status' }));
-  f.addEventListener('submit', onFile);
 }
 
 export function onTrack() {

@@ -22,6 +22,8 @@ export function init() {
   });
 }
 
+export function relabel() { if (state.track) onTrack(); }
+
 export function onTrack() {
   const box = $('compose-to');
   const others = (state.track.members || []).filter((m) => m.party !== me());

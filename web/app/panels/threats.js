@@ -13,6 +13,17 @@ const CATEGORIES = ['armed_group', 'uav', 'missile', 'artillery', 'air', 'explos
 const OPEN = ['referred', 'acknowledged'];
 
 export function init() {
+  build();
+  $('report-form').addEventListener('submit', onReport);
+}
+
+// The form in the current language (again on a change of language).
+export function relabel() {
+  build();
+  if (state.track) onTrack();
+}
+
+function build() {
   const f = $('report-form');
   f.replaceChildren(
     el('label', {}, t('thr.category'), ' ', el('select', { id: 'r-category' }, ...CATEGORIES.map((c) => el('option', { value: c }, tEnum('thrcat', c))))),
@@ -27,7 +38,6 @@ export function init() {
     el('label', {}, t('thr.referto'), ' ', el('select', { id: 'r-refer' })),
     el('button', { type: 'submit', id: 'r-submit', class: 'primary' }, t('thr.submit')),
     el('p', { id: 'r-status', class: 'status', role: 'status' }));
-  f.addEventListener('submit', onReport);
 }
 
 export function onTrack() {
