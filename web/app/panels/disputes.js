@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { t, tEnum, fmtTime } from '../i18n.js';
 import { el, raw } from '../util.js';
-import { $, state, ctx, me, canWrite, isPrincipal, isOverseer, tpath, act, ask, dueSpan } from '../ctx.js';
+import { $, state, ctx, me, canWrite, isPrincipal, isOverseer, tpath, act, ask, dueSpan, upsert } from '../ctx.js';
 
 const FINAL = ['resolved', 'withdrawn'];
 
@@ -41,7 +41,7 @@ async function onFile(ev) {
   const body = { against: $('ds-against').value, subject: $('ds-subject').value.trim(), description: $('ds-description').value.trim() };
   try {
     const d = await api('POST', tpath('/disputes'), body);
-    state.disputes.push(d);
+    upsert(state.disputes, d);
     $('ds-status').textContent = t('dsp.filed', { id: d.id });
     $('ds-subject').value = '';
     $('ds-description').value = '';

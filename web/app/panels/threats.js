@@ -5,7 +5,7 @@
 
 import { t, tEnum, fmtTime, fmtNumber } from '../i18n.js';
 import { el, raw } from '../util.js';
-import { $, state, ctx, me, canWrite, isPrincipal, tpath, act, ask, dueSpan, utcInputValue, fromUtcInput } from '../ctx.js';
+import { $, state, ctx, me, canWrite, isPrincipal, tpath, act, ask, dueSpan, utcInputValue, fromUtcInput, upsert } from '../ctx.js';
 import { api } from '../api.js';
 import { mgrsOf } from '../map.js';
 
@@ -69,7 +69,7 @@ async function onReport(ev) {
   };
   try {
     const th = await api('POST', tpath('/threats'), body);
-    state.threats.push(th);
+    upsert(state.threats, th);
     $('r-status').textContent = t('thr.reported', { id: th.id });
     $('r-description').value = '';
     render();
