@@ -33,6 +33,9 @@ export function activityNeedsMe(a) {
   return isPrincipal() && a.declared_by !== me() && ['notified', 'active'].includes(a.status) && !(a.acks || []).includes(me());
 }
 
+// The activity being modified: its form survives re-renders (live events, refreshes).
+let editing = null; // {id, box}
+
 const btn = (cls, text, onclick) => el('button', { type: 'button', class: cls, onclick }, text);
 const show = (o) => btn('show', t('cfl.show'), () => ctx.map.focus(o.id, o.geometry));
 
@@ -87,12 +90,14 @@ function activityCard(a) {
       (a.acks || []).length ? [' · ', t('cfl.ackedby'), ' ', raw(fmtList(a.acks))] : null),
     el('div', { class: 'meta' }, t('cfl.altwin', { min: fmtMetres(alt.min_m), max: fmtMetres(alt.max_m), start: fmtTime(w.start), end: fmtTime(w.end) })),
     el('div', { class: 'actions' }, ...actions),
-    el('div', { class: 'edit', hidden: true }));
+    editing && editing.id === a.id && live ? editing.box : el('div', { class: 'edit', hidden: true }));
 }
 
 function editActivity(a) {
   const card = document.querySelector(`#activities .card[data-id="${CSS.escape(a.id)}"]`);
   const box = card.querySelector('.edit');
+  editing = { id: a.id, box };
+  const close = () => { box.hidden = true; editing = null; };
   const w = a.window || {}, alt = a.altitude || {};
   const f = el('form', { class: 'act-edit' },
     el('label', {}, t('dcl.name'), ' ', el('input', { name: 'description', dir: 'auto', value: a.description || '' })),
@@ -103,7 +108,7 @@ function editActivity(a) {
       el('label', {}, t('dcl.altmin'), ' ', el('input', { name: 'min', type: 'number', value: alt.min_m ?? 0 })),
       el('label', {}, t('dcl.altmax'), ' ', el('input', { name: 'max', type: 'number', value: alt.max_m ?? 0 }))),
     el('div', { class: 'row' }, el('button', { type: 'submit', class: 'primary' }, t('act.save')),
-      el('button', { type: 'button', onclick: () => { box.hidden = true; } }, t('confirm.cancel'))));
+      el('button', { type: 'button', onclick: close }, t('confirm.cancel'))));
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const start = fromUtcInput(f.start.value), end = fromUtcInput(f.end.value);
@@ -113,7 +118,7 @@ function editActivity(a) {
       altitude: { min_m: Number(f.min.value), max_m: Number(f.max.value) },
     };
     const r = await act(t('act.modify'), 'PATCH', tpath(`/activities/${a.id}`), body, state.activities);
-    if (r) box.hidden = true;
+    if (r) { close(); render(); }
   });
   box.replaceChildren(f);
   box.hidden = false;
