@@ -8,6 +8,7 @@
  */
 #include "server/api.h"
 
+#include <microhttpd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,18 @@
 #include "server/input.h"
 
 #define SESSION_LIFETIME_MS (12LL * 3600 * 1000)
+
+/* "; Secure" when the request came over TLS: a browser then never sends the
+ * cookie over plain HTTP (RFC 6265 §4.1.2.5). */
+static const char *cookie_secure(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const union MHD_DaemonInfo *di;
+	if (!r->conn || !(ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_DAEMON)) ||
+	    !(di = MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_FLAGS)))
+		return "";
+	return (di->flags & MHD_USE_TLS) ? "; Secure" : "";
+}
 
 static json_t *session_json(const struct who *w, const char *cookie)
 {
@@ -78,8 +91,8 @@ static int session_create(struct req *r)
 	pthread_mutex_unlock(&a->lock);
 	if (rc)
 		return req_fail(r, rc, "store failure");
-	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-		 AUTH_SESSION_COOKIE, cookie, SESSION_LIFETIME_MS / 1000);
+	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+		 AUTH_SESSION_COOKIE, cookie, SESSION_LIFETIME_MS / 1000, cookie_secure(r));
 	req_json(r, 200, session_json(&r->who, cookie));
 	sodium_memzero(cookie, sizeof cookie);
 	return TQ_OK;
@@ -103,8 +116,8 @@ static int session_delete(struct req *r)
 	token_hash(cookie, strlen(cookie), hash);
 	if ((rc = store_token_delete(r->app->store, hash)))
 		return req_fail(r, rc, "store failure");
-	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-		 AUTH_SESSION_COOKIE);
+	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		 AUTH_SESSION_COOKIE, cookie_secure(r));
 	req_text(r, 204, NULL, NULL, 0);
 	return TQ_OK;
 }
