@@ -147,6 +147,19 @@ def cell(server):
     return Cell(server)
 
 
+def wait_status(server, token, path, status, timeout=8.0):
+    """Polls GET path until its "status" is `status`; fails the test if it is not within timeout."""
+    end = time.time() + timeout
+    while True:
+        r = server.get(path, token)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        if body.get("status") == status:
+            return body
+        assert time.time() < end, f"{path}: status {body.get('status')!r}, not {status!r} after {timeout} s"
+        time.sleep(0.1)
+
+
 def problem(r, status):
     """Asserts r is an RFC 9457 problem with this status; returns its body."""
     assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text}"

@@ -4,21 +4,12 @@ import time
 
 import pytest
 
-from conftest import problem
+from conftest import problem, wait_status
 from test_zones import activity_body, at, box, create, events, parse, point
 
 A = box(35.80, 33.00, 35.90, 33.10)
 B = box(35.85, 33.05, 35.95, 33.15)     # overlaps A
 FAR = box(36.50, 33.50, 36.60, 33.60)   # 60+ km away
-
-
-def wait_status(server, token, path, status, timeout=8.0):
-    end = time.time() + timeout
-    while True:
-        body = server.get(path, token).json()
-        if body.get("status") == status or time.time() > end:
-            return body
-        time.sleep(0.1)
 
 
 def test_notified_activity_and_short_notice(server, cell):

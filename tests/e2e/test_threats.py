@@ -2,7 +2,7 @@
 import time
 from datetime import datetime, timedelta, timezone
 
-from conftest import problem
+from conftest import problem, wait_status
 
 POINT = {"type": "Point", "coordinates": [35.82, 33.13]}
 OVERSIGHT = [("IL", "principal"), ("SY", "principal"), ("RU", "mediator"), ("US", "supervisor")]
@@ -28,15 +28,6 @@ def events(server, token, etype, obj_id=None):
     assert r.status_code == 200, r.text
     return [e["event"] for e in r.json()["items"]
             if e["event"]["type"] == etype and (obj_id is None or e["event"]["payload"]["id"] == obj_id)]
-
-
-def wait_status(server, token, path, status, timeout=6.0):
-    end = time.time() + timeout
-    while True:
-        body = server.get(path, token).json()
-        if body.get("status") == status or time.time() > end:
-            return body
-        time.sleep(0.1)
 
 
 def test_report_is_referred_with_the_track_default_deadline(server, cell):
