@@ -4,6 +4,7 @@
  *   tansiqd init [--data DIR]
  *   tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]
  *           [--tls-cert FILE --tls-key FILE]
+ *           [--test-hooks [--clock-offset DURATION]]   (tests only; loopback only)
  *
  * Exit codes (api.md, operations contract): 0 clean stop, 1 usage or
  * configuration error, 2 store cannot be opened or is corrupt.
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/token.h"
+#include "core/tqtime.h"
 #include "server/api.h"
 #include "server/app.h"
 #include "server/demo.h"
@@ -38,6 +40,8 @@ struct options {
 	const char *web;   /* the console's files; NULL: the source tree's web/ */
 	int demo, insecure, init;
 	double rate_limit;
+	int test_hooks;            /* /v1/test/ routes (testhooks.h); tests only */
+	int64_t clock_offset_ms;   /* --clock-offset: the test clock starts this far ahead */
 };
 
 static void usage(FILE *f)
@@ -46,7 +50,9 @@ static void usage(FILE *f)
 		   "       tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]\n"
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
-		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n");
+		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
+		   "tests only: --test-hooks (POST /v1/test/clock, /v1/test/deadline-faults; loopback only)\n"
+		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -55,7 +61,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
-		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
@@ -76,6 +83,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
 		case 'w': o->web = optarg; break;
+		case 'T': o->test_hooks = 1; break;
+		case 'O':
+			if (tqtime_duration_parse(optarg, &o->clock_offset_ms) != TQ_OK) {
+				fprintf(stderr, "tansiqd: --clock-offset wants an ISO 8601 duration\n");
+				return -1;
+			}
+			break;
 		case 'r': {
 			char *end;
 			o->rate_limit = strtod(optarg, &end);
@@ -91,6 +105,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return -1;
+	}
+	if (o->clock_offset_ms && !o->test_hooks) {
+		fprintf(stderr, "tansiqd: --clock-offset is a test control; it needs --test-hooks\n");
 		return -1;
 	}
 	return 0;
@@ -182,6 +200,14 @@ static int serve(const struct options *o)
 				"or --insecure if you really mean it\n", o->listen);
 		return EXIT_USAGE;
 	}
+	if (o->test_hooks && !is_loopback(o->listen)) {
+		fprintf(stderr, "tansiqd: --test-hooks moves the clock: refused on %s (loopback only)\n", o->listen);
+		return EXIT_USAGE;
+	}
+	if (o->test_hooks) {
+		fprintf(stderr, "tansiqd: TEST HOOKS ON (/v1/test/): never run a real cell like this\n");
+		app_clock_advance(o->clock_offset_ms);
+	}
 	if (o->demo && !is_initialised(o->data)) {
 		char token[TOKEN_BUFSZ];
 		if ((rc = initialise(o->data, token)))
@@ -199,6 +225,7 @@ static int serve(const struct options *o)
 	}
 	if ((rc = app_open(&app, o->data)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
+	app.test_clock = o->test_hooks;
 	if (engines_load(&app))
 		fprintf(stderr, "tansiqd: conflict engines could not be built now; retried on first use\n");
 

@@ -4,13 +4,20 @@
 it did not stop cleanly (exit code 0; under ASan that also means no leaks).
 `cell` adds the demo's parties, one operator per party, and its three tracks,
 built through the API.
+
+Time: servers start with `--test-hooks`, so a test moves the server's clock instead of
+sleeping: `server.advance("PT10M")` returns once every deadline that became due has fired.
+The offset survives `server.stop()`/`server.start()` (passed as `--clock-offset`).
+`Server.start(..., test_hooks=False)` starts a server as production runs it.
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -41,6 +48,7 @@ class Server:
         self.proc = None
         self.port = None
         self.admin = None
+        self.clock_offset = "PT0S"
         self.log = open(os.path.join(os.path.dirname(self.data), "tansiqd.stderr"), "ab")
 
     def init(self):
@@ -49,10 +57,11 @@ class Server:
         self.admin = out.stdout.strip().splitlines()[-1]
         return out
 
-    def start(self, *extra, port=None):
+    def start(self, *extra, port=None, test_hooks=True):
         self.port = port or self.port or free_port()
+        hooks = ["--test-hooks", "--clock-offset", self.clock_offset] if test_hooks else []
         self.proc = subprocess.Popen(
-            [TANSIQD, "--data", self.data, "--listen", f"127.0.0.1:{self.port}", *extra],
+            [TANSIQD, "--data", self.data, "--listen", f"127.0.0.1:{self.port}", *hooks, *extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         deadline = time.time() + 60
         lines = []
@@ -102,6 +111,31 @@ class Server:
 
     def log_size(self):
         return self.get("/v1/health").json()["log_size"]
+
+    def advance(self, duration, token=None):
+        """Moves the server's clock forward by an ISO 8601 duration; returns the server's new now
+        (a datetime). Deadlines that became due have fired when this returns."""
+        r = self.post("/v1/test/clock", token or self.admin, {"advance": duration})
+        assert r.status_code == 200, r.text
+        self.clock_offset = r.json()["offset"]
+        return datetime.fromisoformat(r.json()["now"].replace("Z", "+00:00"))
+
+    def now(self):
+        """The server's clock (wall clock + the test offset), as a datetime."""
+        return datetime.now(timezone.utc) + timedelta(milliseconds=duration_ms(self.clock_offset))
+
+    def fail_deadlines(self, kind, failures):
+        """The next `failures` attempts of deadlines of this kind fail (test hook)."""
+        r = self.post("/v1/test/deadline-faults", self.admin, {"kind": kind, "failures": failures})
+        assert r.status_code == 200, r.text
+
+
+def duration_ms(text):
+    """Canonical durations as tansiqd writes them: P<d>DT<h>H<m>M<s>S (any part optional)."""
+    m = re.fullmatch(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", text)
+    assert m, text
+    w, d, h, mi, sec = (float(x) if x else 0 for x in m.groups())
+    return int(round(((((w * 7 + d) * 24 + h) * 60 + mi) * 60 + sec) * 1000))
 
 
 @pytest.fixture
