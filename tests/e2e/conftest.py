@@ -114,7 +114,12 @@ class Server:
 
     def advance(self, duration, token=None):
         """Moves the server's clock forward by an ISO 8601 duration; returns the server's new now
-        (a datetime). Deadlines that became due have fired when this returns."""
+        (a datetime). Deadlines that became due have fired when this returns. On a stopped
+        server it only moves the offset the next start() passes: time passes "while it is down"."""
+        if self.proc is None:
+            ms = duration_ms(self.clock_offset) + duration_ms(duration)
+            self.clock_offset = f"PT{ms // 1000}.{ms % 1000:03d}S"
+            return self.now()
         r = self.post("/v1/test/clock", token or self.admin, {"advance": duration})
         assert r.status_code == 200, r.text
         self.clock_offset = r.json()["offset"]
@@ -179,6 +184,15 @@ class Cell:
 @pytest.fixture
 def cell(server):
     return Cell(server)
+
+
+def wait_until(pred, what, timeout=8.0):
+    """Polls pred() until it is true; fails the test naming `what` if it is not within timeout.
+    For work the server does by itself (a sweep at start); never to let a deadline pass."""
+    end = time.time() + timeout
+    while not pred():
+        assert time.time() < end, f"not within {timeout} s: {what}"
+        time.sleep(0.1)
 
 
 def wait_status(server, token, path, status, timeout=8.0):
