@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/event.h"
+#include "core/event_types.h"
 #include "core/limits.h"
 #include "server/cache.h"
 
@@ -210,6 +211,11 @@ int app_emit(struct app *a, const struct who *actor, tq_time now, const char *ty
 	uint64_t index;
 	int rc;
 
+	if (!event_type_known(type)) {
+		/* core/event_types.c is the one list; an emitter outside it is a bug. */
+		fprintf(stderr, "tansiqd: event type %s is not in core/event_types.c\n", type ? type : "(null)");
+		return TQ_EINTERNAL;
+	}
 	randombytes_buf(e.salt, sizeof e.salt);
 	if ((rc = event_encode(&e, &leaf, &len)))
 		return rc;
