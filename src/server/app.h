@@ -65,6 +65,8 @@ struct app {
 	struct cache *answers;
 	/* rate limits (http.c); NULL when off */
 	struct ratelimit *rate_user, *rate_addr;
+	/* POST /v1/session, checked before any password hashing (api_session.c); NULL when off */
+	struct ratelimit *rate_login_addr, *rate_login_name;
 	/* module state, owned by the module that set it */
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */

@@ -28,6 +28,7 @@
 #include "server/http.h"
 #include "server/static.h"
 #include "server/hub.h"
+#include "server/ratelimit.h"
 #include "server/sweeper.h"
 
 #define EXIT_USAGE 1
@@ -40,6 +41,7 @@ struct options {
 	const char *web;   /* the console's files; NULL: the source tree's web/ */
 	int demo, insecure, init;
 	double rate_limit;
+	double login_rate;         /* POST /v1/session per address per second (per name: a fifth) */
 	int test_hooks;            /* /v1/test/ routes (testhooks.h); tests only */
 	int64_t clock_offset_ms;   /* --clock-offset: the test clock starts this far ahead */
 };
@@ -51,6 +53,8 @@ static void usage(FILE *f)
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
 		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
+		   "          --login-rate 5 (logins per address per second, burst 2x; per user name a fifth,\n"
+		   "          burst 1x; 0 = off)\n"
 		   "tests only: --test-hooks (POST /v1/test/clock, /v1/test/deadline-faults; loopback only)\n"
 		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n");
 }
@@ -62,12 +66,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
 		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+		{"login-rate", required_argument, NULL, 'L'},
 		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
 	o->listen = "127.0.0.1:8080";
 	o->rate_limit = 100;
+	o->login_rate = 5;
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		o->init = 1;
 		argv[1] = argv[0];
@@ -84,6 +90,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'k': o->tls_key = optarg; break;
 		case 'w': o->web = optarg; break;
 		case 'T': o->test_hooks = 1; break;
+		case 'L': {
+			char *end;
+			o->login_rate = strtod(optarg, &end);
+			if (*end || o->login_rate < 0 || o->login_rate > 1e4) {
+				fprintf(stderr, "tansiqd: --login-rate wants logins per second (0 = off)\n");
+				return -1;
+			}
+			break;
+		}
 		case 'O':
 			if (tqtime_duration_parse(optarg, &o->clock_offset_ms) != TQ_OK) {
 				fprintf(stderr, "tansiqd: --clock-offset wants an ISO 8601 duration\n");
@@ -186,6 +201,13 @@ static int is_loopback(const char *listen)
 	       strncmp(listen, "localhost:", 10) == 0;
 }
 
+static void login_limits_free(struct app *a)
+{
+	ratelimit_free(a->rate_login_addr);
+	ratelimit_free(a->rate_login_name);
+	a->rate_login_addr = a->rate_login_name = NULL;
+}
+
 static int serve(const struct options *o)
 {
 	struct app app;
@@ -226,6 +248,10 @@ static int serve(const struct options *o)
 	if ((rc = app_open(&app, o->data)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
 	app.test_clock = o->test_hooks;
+	if (o->login_rate > 0) {
+		app.rate_login_addr = ratelimit_new(o->login_rate, 2 * o->login_rate);
+		app.rate_login_name = ratelimit_new(o->login_rate / 5, o->login_rate);
+	}
 	if (engines_load(&app))
 		fprintf(stderr, "tansiqd: conflict engines could not be built now; retried on first use\n");
 
@@ -239,6 +265,7 @@ static int serve(const struct options *o)
 	static_configure(o->web);
 	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
 		hub_free(&app);
+		login_limits_free(&app);
 		app_close(&app);
 		return EXIT_USAGE;
 	}
@@ -246,6 +273,7 @@ static int serve(const struct options *o)
 		hub_close(&app);
 		http_stop(&app, daemon);
 		hub_free(&app);
+		login_limits_free(&app);
 		app_close(&app);
 		return EXIT_STORE;
 	}
@@ -270,6 +298,7 @@ static int serve(const struct options *o)
 	http_stop(&app, daemon);
 	hub_free(&app);
 	engines_free(&app);
+	login_limits_free(&app);
 	app_close(&app);
 	return 0;
 }
