@@ -72,21 +72,23 @@ static void failing_remove(struct sweeper *s, struct failing *f)
 	*f = s->failing[--s->nfailing];
 }
 
-/* One deadline in one transaction: the handler's events and the "fired" mark commit together. */
+/* One deadline in one transaction: the handler's events and the "fired" mark commit together.
+ * TQ_ENOTFOUND: another node fired it since it was read (shared database); nothing to do. */
 static int fire_one(struct app *a, struct sweeper *s, const struct store_deadline *d, tq_time now)
 {
 	const struct sweeper_kind *k = kind_of(d->kind);
 	int rc;
 	if ((rc = app_tx_begin(a)))
 		return rc;
-	if (s->fault_left && strcmp(s->fault_kind, d->kind) == 0) {
+	/* Claimed first, inside the transaction: in a shared database another node
+	 * may have fired it since it was read. */
+	rc = store_deadline_fired(a->store, d->object_id, d->kind);
+	if (rc == TQ_OK && s->fault_left && strcmp(s->fault_kind, d->kind) == 0) {
 		s->fault_left--;
 		rc = TQ_EIO;
-	} else {
-		rc = k ? k->fire(a, d, now) : TQ_OK; /* unknown kinds are retired, not retried */
+	} else if (rc == TQ_OK && k) {
+		rc = k->fire(a, d, now); /* unknown kinds are retired, not retried */
 	}
-	if (rc == TQ_OK)
-		rc = store_deadline_fired(a->store, d->object_id, d->kind);
 	if (rc == TQ_OK)
 		rc = app_tx_commit(a);
 	else
@@ -121,10 +123,11 @@ static tq_time sweep_locked(struct app *a, struct sweeper *s, tq_time now)
 			}
 		}
 		rc = fire_one(a, s, &due[i], now);
-		if (rc == TQ_OK) {
+		if (rc == TQ_OK || rc == TQ_ENOTFOUND) {
 			if (f) {
-				fprintf(stderr, "tansiqd: deadline %s of %s fired after %u failed attempts\n",
-					due[i].kind, due[i].object_id, f->attempts);
+				fprintf(stderr, "tansiqd: deadline %s of %s fired%s after %u failed attempts\n",
+					due[i].kind, due[i].object_id, rc == TQ_ENOTFOUND ? " by another node" : "",
+					f->attempts);
 				failing_remove(s, f);
 			}
 			fired_any = 1;

@@ -3,6 +3,8 @@ the integrity check's answer is read, and the message names the file."""
 import os
 import subprocess
 
+import pytest
+
 from conftest import TANSIQD, free_port
 
 PAGE = 4096
@@ -24,6 +26,7 @@ def start(server):
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.sqlite_only  # damages the SQLite file
 def test_store_with_damaged_pages_exits_2_naming_the_file(server, cell):
     db = stopped_store_with_content(server, cell)
     size = os.path.getsize(db)
@@ -38,6 +41,7 @@ def test_store_with_damaged_pages_exits_2_naming_the_file(server, cell):
     assert db in out.stderr and "corrupt" in out.stderr, out.stderr
 
 
+@pytest.mark.sqlite_only
 def test_intact_store_still_starts(server, cell):
     stopped_store_with_content(server, cell)
     server.start()
