@@ -200,11 +200,12 @@ def escalations(server, token, msg_id):
 
 def test_unacked_flash_escalates_once_to_those_who_see_it_and_always_to_overseers(server, cell):
     fast_track(cell, "fl", [("IL", "principal"), ("SY", "principal"), ("TR", "principal"),
-                            ("US", "supervisor"), ("RU", "mediator"), ("AZ", "host")], flash="PT2S")
+                            ("US", "supervisor"), ("RU", "mediator"), ("AZ", "host")], flash="PT5M")
     streams = {p: SSE(server, "/v1/events", cell[p]) for p in ("IL", "SY", "TR", "US", "RU", "AZ")}
     late = send(server, cell["IL"], "fl", ["SY"], precedence="flash", subject="unanswered")
     answered = send(server, cell["IL"], "fl", ["SY"], precedence="flash", subject="answered")
     assert server.post(f"/v1/tracks/fl/messages/{answered['id']}/ack", cell["SY"], {}).status_code == 200
+    server.advance("PT5M1S")   # past ack_due: the escalation is committed when this answers
     for p in ("US", "RU", "IL", "SY"):   # overseers, the sender, the addressee
         got = streams[p].until(lambda e: e["type"] == "message.escalated", timeout=8)
         assert got[-1]["json"]["payload"]["id"] == late["id"], p
