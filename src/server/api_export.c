@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "server/auth.h"
-#include "server/engines.h"
+#include "server/subjects.h"
 
 struct export {
 	struct req *r;
@@ -105,7 +105,7 @@ static int add_subject(struct export *x, const json_t *o)
 			      : x->type == SUBJECT_DEPLOYMENT ? !strcmp(status, "active")
 							      : (!strcmp(status, "notified") || !strcmp(status, "active")));
 	if (!live || !auth_sees(x->role, x->r->who.party, names[x->type], o) ||
-	    (x->has_at && !engines_obj_at(o, x->type, x->at)))
+	    (x->has_at && !subjects_at(o, x->type, x->at)))
 		return 0;
 	json_t *props = json_pack("{s:s}", "layer", names[x->type]);
 	const json_t *w = json_object_get(o, x->type == SUBJECT_ACTIVITY ? "window" : "valid");
@@ -164,7 +164,7 @@ static int export_features(struct req *r)
 	int has_bbox, rc;
 
 	if ((rc = auth_track_content(r, r->param[0], &track, &x.role)) ||
-	    (rc = engines_query_where(r, bbox, &has_bbox, &x.at, &x.has_at)))
+	    (rc = subjects_query_where(r, bbox, &has_bbox, &x.at, &x.has_at)))
 		goto done;
 	probe = json_pack("{s:s}", "status", "in_force");
 	if (!auth_sees(x.role, r->who.party, "zone", probe) && !auth_sees(x.role, r->who.party, "conflict", probe)) {

@@ -483,18 +483,45 @@ static int idempotency_replay(struct req *r, const char *key, int *rc)
 	return 1;
 }
 
+struct idem_write {
+	char user[40];
+	char *key, *text;
+	uint8_t hash[32];
+	int status;
+	tq_time now;
+};
+
+static int idem_write(struct store *s, void *ctx)
+{
+	struct idem_write *w = ctx;
+	return store_idem_put(s, w->user, w->key, w->hash, w->status, w->text, w->now);
+}
+
+static void idem_write_free(void *ctx)
+{
+	struct idem_write *w = ctx;
+	free(w->key);
+	free(w->text);
+	free(w);
+}
+
+/* Stages the answer under key in the request's batch. */
 static int idempotency_record(struct req *r, const char *key)
 {
-	uint8_t h[32];
-	char *text;
-	int rc;
-	body_hash(r, h);
-	text = r->out ? json_dumps(r->out, HTTP_JSON_FLAGS) : strdup(r->out_text ? r->out_text : "");
-	if (!text)
+	struct idem_write *w = calloc(1, sizeof *w);
+	if (!w)
 		return TQ_ENOMEM;
-	rc = store_idem_put(r->app->store, r->who.user, key, h, r->status, text, r->now);
-	free(text);
-	return rc;
+	body_hash(r, w->hash);
+	snprintf(w->user, sizeof w->user, "%s", r->who.user);
+	w->status = r->status;
+	w->now = r->now;
+	w->key = strdup(key);
+	w->text = r->out ? json_dumps(r->out, HTTP_JSON_FLAGS) : strdup(r->out_text ? r->out_text : "");
+	if (!w->key || !w->text) {
+		idem_write_free(w);
+		return TQ_ENOMEM;
+	}
+	return commit_write(r->commit, idem_write, w, idem_write_free);
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -578,18 +605,23 @@ static int run_handler(struct req *r, const struct route *rt)
 		idem = req_header(r, "Idempotency-Key");
 	if (idem && idempotency_replay(r, idem, &rc))
 		return rc;
-	if ((rc = app_tx_begin(a)))
-		return req_fail(r, rc, "the store is busy");
+	if ((rc = commit_new(a, &r->who, r->now, &r->commit)))
+		return req_fail(r, rc, "out of memory");
+	if (!(rt->flags & ROUTE_STAGED) && (rc = commit_open(r->commit))) {
+		rc = req_fail(r, rc, "the store is busy");
+		goto done;
+	}
 	rc = rt->fn(r);
 	if (rc == TQ_OK && r->status >= 200 && r->status < 300 && idem)
 		rc = idempotency_record(r, idem);
-	if (rc != TQ_OK || r->status >= 300) {
-		app_tx_abort(a);
-		return rc;
-	}
-	if ((rc = app_tx_commit(a)))
-		return req_fail(r, rc, "the change could not be committed");
-	return TQ_OK;
+	if (rc != TQ_OK || r->status >= 300)
+		goto done;
+	if ((rc = commit_apply(r->commit)))
+		rc = req_fail(r, rc, "the change could not be committed");
+done:
+	commit_free(r->commit); /* a failed request leaves nothing behind */
+	r->commit = NULL;
+	return rc;
 }
 
 static void dispatch(struct req *r)

@@ -4,7 +4,8 @@
  * Every request is read whole (up to the body limit) before its handler runs;
  * the handler sees a validated struct req: a known route, an authenticated
  * caller (unless the route is public), a parsed JSON body within the depth
- * limit, and for writes an open transaction. A handler answers with
+ * limit, and for writes a batch (r->commit, commit.h) that the HTTP layer
+ * applies in one transaction after a 2xx answer. A handler answers with
  * req_json()/req_text() or fails with req_fail()/req_fail_field(); a failed
  * write is rolled back whole, so a failed request changes nothing.
  */
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include "core/fielderr.h"
 #include "server/app.h"
+#include "server/commit.h"
 
 struct MHD_Connection;
 struct MHD_Daemon;
@@ -36,6 +38,7 @@ struct req {
 	int by_cookie;                       /* authenticated by the console's session cookie */
 	char *signature_b64, *body_b64;      /* a verified party signature and the body it covers */
 	tq_time now;
+	struct commit *commit;               /* writes: the batch of this request (owned here) */
 	const char *local_auth;              /* Authorization of an in-process request */
 	/* answer */
 	int status;
@@ -66,6 +69,8 @@ enum route_flags {
 	ROUTE_ALLOW_VIEWER = 16, /* a write that viewers may do too (logout) */
 	ROUTE_CACHE = 32,     /* a GET whose JSON answer depends only on the cell's state, the URL
 			       * and the caller's party and role: kept until the log grows */
+	ROUTE_STAGED = 64,    /* a write whose handler only stages into r->commit: the transaction
+			       * opens after it returns (without it, before: commit_open) */
 };
 
 typedef int (*route_fn)(struct req *r);
