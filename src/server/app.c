@@ -126,20 +126,23 @@ int app_track(struct app *a, const char *id, json_t **out)
 
 int app_track_settings(const json_t *track, struct track_settings *out)
 {
+	json_t *s = NULL;
 	settings_defaults(out);
-	json_t *s = json_object_get(track, "settings");
+	if (json_unpack((json_t *)track, "{s?o}", "settings", &s))
+		return TQ_EINVALID;
 	return s ? settings_merge_json(out, s, NULL) : TQ_OK;
 }
 
 const char *app_member_role(const json_t *track, const char *party)
 {
 	size_t i;
-	json_t *m;
-	if (!party || !party[0])
+	json_t *m, *members = NULL;
+	if (!party || !party[0] || json_unpack((json_t *)track, "{s:o}", "members", &members))
 		return NULL;
-	json_array_foreach(json_object_get(track, "members"), i, m) {
-		if (strcmp(json_string_value(json_object_get(m, "party")) ?: "", party) == 0)
-			return json_string_value(json_object_get(m, "role"));
+	json_array_foreach(members, i, m) {
+		const char *p = NULL, *role = NULL;
+		if (!json_unpack(m, "{s:s, s?s}", "party", &p, "role", &role) && !strcmp(p, party))
+			return role;
 	}
 	return NULL;
 }

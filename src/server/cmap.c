@@ -29,12 +29,11 @@ void cmap_drop(struct cmap *m, size_t i)
 
 int cmap_add(struct cmap *m, const json_t *c, int settled)
 {
-	const char *id = json_string_value(json_object_get(c, "id"));
-	const char *key = json_string_value(json_object_get(c, "key"));
-	const char *kind = json_string_value(json_object_get(c, "kind"));
-	const json_t *subs = json_object_get(c, "subjects");
+	const char *id, *key, *kind;
+	json_t *subs;
 	struct cmap_ref *r;
-	if (!id || !key || !kind || !json_is_array(subs))
+	if (json_unpack((json_t *)c, "{s:s, s:s, s:s, s:o}", "id", &id, "key", &key, "kind", &kind, "subjects", &subs) ||
+	    !json_is_array(subs))
 		return TQ_EINTERNAL;
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 16;
@@ -52,8 +51,10 @@ int cmap_add(struct cmap *m, const json_t *c, int settled)
 	    !(r->subs = calloc(json_array_size(subs) + 1, sizeof *r->subs)))
 		goto fail;
 	for (size_t i = 0; i < json_array_size(subs); i++) {
-		const char *sid = json_string_value(json_object_get(json_array_get(subs, i), "id"));
-		if (!(r->subs[i] = strdup(sid ? sid : "")))
+		const char *sid = "";
+		if (json_unpack(json_array_get(subs, i), "{s:s}", "id", &sid))
+			sid = "";
+		if (!(r->subs[i] = strdup(sid)))
 			goto fail;
 		r->nsubs++;
 	}

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/activity.h"
+#include "core/conflict.h"
+#include "core/deployment.h"
 
 struct track_engine {
 	char id[40];
@@ -69,8 +72,10 @@ int engines_subject(struct app *a, enum subject_type t, const json_t *obj, const
 		    tq_time now, struct subject **out, struct tq_field_error *err)
 {
 	struct geo_ctx *geo = engines_geo(a);
-	const char *status = json_string_value(json_object_get(obj, "status"));
+	const char *status = NULL;
 	int rc;
+	if (json_unpack((json_t *)obj, "{s?s}", "status", &status))
+		status = NULL;
 	if (!geo)
 		return TQ_ENOMEM;
 	if ((rc = subject_from_json(geo, t, obj, id, party, now, out, err)))
@@ -87,17 +92,19 @@ struct build {
 	int rc;
 };
 
+/* Whether a stored subject with status is in the engine (core decides). */
 static int subject_live(enum subject_type t, const char *status)
 {
-	if (!status)
-		return 0;
+	int st;
 	switch (t) {
 	case SUBJECT_ZONE:
-		return !strcmp(status, "proposed") || !strcmp(status, "in_force");
+		st = zone_status_parse(status ? status : "");
+		return st == ZONE_PROPOSED || st == ZONE_IN_FORCE;
 	case SUBJECT_DEPLOYMENT:
-		return !strcmp(status, "active");
+		return deployment_status_parse(status) == DEPLOYMENT_ACTIVE;
 	case SUBJECT_ACTIVITY:
-		return !strcmp(status, "notified") || !strcmp(status, "active");
+		st = activity_status_parse(status);
+		return st == ACTIVITY_NOTIFIED || st == ACTIVITY_ACTIVE;
 	}
 	return 0;
 }
@@ -107,9 +114,9 @@ static int build_subject(void *ctx, json_t *obj)
 	struct build *b = ctx;
 	struct subject *s = NULL;
 	struct tq_field_error fe = {{0}, {0}};
-	const char *id = json_string_value(json_object_get(obj, "id"));
-	const char *party = json_string_value(json_object_get(obj, "declared_by"));
-	if (!subject_live(b->type, json_string_value(json_object_get(obj, "status"))))
+	const char *id = NULL, *party = NULL, *status = NULL;
+	if (json_unpack(obj, "{s?s, s?s, s?s}", "id", &id, "declared_by", &party, "status", &status) ||
+	    !subject_live(b->type, status))
 		return 0;
 	int rc = engines_subject(b->a, b->type, obj, id ? id : "", party ? party : "", 0, &s, &fe);
 	if (rc == TQ_ENOMEM) {
@@ -132,10 +139,11 @@ static int build_subject(void *ctx, json_t *obj)
 static int build_conflict(void *ctx, json_t *c)
 {
 	struct build *b = ctx;
-	const char *status = json_string_value(json_object_get(c, "status"));
-	const char *res = json_string_value(json_object_get(c, "resolution"));
-	int settled = res && (!strcmp(res, "consented") || !strcmp(res, "waived"));
-	if (!status || (strcmp(status, "open") && strcmp(status, "acknowledged") && !settled))
+	struct conflict state;
+	if (conflict_from_json(c, &state))
+		return 0;
+	int settled = !strcmp(state.resolution, "consented") || !strcmp(state.resolution, "waived");
+	if (state.status == CONFLICT_RESOLVED && !settled)
 		return 0;
 	if ((b->rc = cmap_add(&b->te->map, c, settled)))
 		return -1;
@@ -214,8 +222,8 @@ int engines_get(struct app *a, const char *track, struct track_engine **out)
 static int load_track(void *ctx, json_t *track)
 {
 	struct track_engine *te;
-	const char *id = json_string_value(json_object_get(track, "id"));
-	return id ? engines_get(ctx, id, &te) : 0;
+	const char *id = NULL;
+	return json_unpack(track, "{s:s}", "id", &id) ? 0 : engines_get(ctx, id, &te);
 }
 
 int engines_load(struct app *a)
@@ -300,8 +308,8 @@ void engines_track_changed(struct app *a, struct commit *c, const json_t *track)
 {
 	struct track_settings s;
 	struct margins_ctx *mc;
-	const char *id = json_string_value(json_object_get(track, "id"));
-	if (!a->engines || !id || app_track_settings(track, &s) || !(mc = calloc(1, sizeof *mc)))
+	const char *id = NULL;
+	if (!a->engines || json_unpack((json_t *)track, "{s:s}", "id", &id) || app_track_settings(track, &s) || !(mc = calloc(1, sizeof *mc)))
 		return;
 	mc->a = a;
 	snprintf(mc->track, sizeof mc->track, "%s", id);

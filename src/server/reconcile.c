@@ -12,9 +12,10 @@
 int reconcile_conflict_save(struct commit *c, const json_t *track, json_t *conflict, const char *event)
 {
 	char audience[AUTH_AUDIENCE_MAX];
-	struct store_obj_meta m = {json_string_value(json_object_get(conflict, "id")),
-				   json_string_value(json_object_get(track, "id")), "conflict", NULL,
-				   json_string_value(json_object_get(conflict, "status")), 0};
+	struct store_obj_meta m = {.type = "conflict"};
+	if (json_unpack(conflict, "{s:s, s:s}", "id", &m.id, "status", &m.status) ||
+	    json_unpack((json_t *)track, "{s:s}", "id", &m.track))
+		return TQ_EINTERNAL;
 	auth_audience(track, "conflict", conflict, 0, audience, sizeof audience);
 	return commit_record(c, &m, conflict, event, audience);
 }
@@ -26,18 +27,19 @@ static int cmp_json_str(const void *pa, const void *pb)
 
 int reconcile_conflict_parties(struct app *a, struct commit *batch, const char *track, json_t *c)
 {
-	const char *kind = json_string_value(json_object_get(c, "kind"));
-	json_t *first = json_array_get(json_object_get(c, "subjects"), 0), *zone = NULL, *parties, *p;
-	const char *zid = json_string_value(json_object_get(first, "id"));
+	const char *kind = NULL, *zid = NULL;
+	json_t *zone = NULL, *parties = NULL, *accepted = NULL, *p;
 	size_t i, n;
 	int rc;
-	if (!kind || (strcmp(kind, "demilitarized_breach") && strcmp(kind, "limitation_exceeded")) || !zid)
+	if (json_unpack(c, "{s:s, s:o, s:[{s:s}]}", "kind", &kind, "parties", &parties, "subjects", "id", &zid) ||
+	    (strcmp(kind, "demilitarized_breach") && strcmp(kind, "limitation_exceeded")))
 		return 0;
 	rc = batch ? commit_get(batch, track, "zone", zid, &zone) : store_obj_get(a->store, track, "zone", zid, &zone);
 	if (rc)
 		return rc == TQ_ENOTFOUND ? 0 : rc;
-	parties = json_object_get(c, "parties");
-	json_array_foreach(json_object_get(zone, "accepted_by"), i, p) {
+	if (json_unpack(zone, "{s?o}", "accepted_by", &accepted))
+		accepted = NULL;
+	json_array_foreach(accepted, i, p) {
 		int known = 0;
 		for (size_t j = 0; j < json_array_size(parties); j++)
 			known |= json_equal(json_array_get(parties, j), p);
@@ -210,7 +212,8 @@ static int engine_take(struct commit *batch, struct track_engine *te, const stru
 		return rc == TQ_ENOTFOUND ? 0 : rc;
 	}
 	if (!s && ch->type == SUBJECT_ZONE) {
-		int st = zone_status_parse(json_string_value(json_object_get(ch->obj, "status")) ?: "");
+		const char *status = "";
+		int st = json_unpack((json_t *)ch->obj, "{s:s}", "status", &status) ? -1 : zone_status_parse(status);
 		if (st >= 0 && engine_set_zone_status(e, ch->id, (enum zone_status)st) == TQ_OK)
 			return 0;
 	}

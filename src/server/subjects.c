@@ -14,15 +14,17 @@ int subjects_stage(struct commit *c, const json_t *track, struct track_engine *t
 		   json_t *obj, struct subject *s, const struct change *ch, json_t **conflicts)
 {
 	char audience[AUTH_AUDIENCE_MAX];
-	const char *tid = json_string_value(json_object_get(track, "id"));
-	const char *id = json_string_value(json_object_get(obj, "id"));
-	const char *party = json_string_value(json_object_get(obj, "declared_by"));
-	struct store_obj_meta m = {id, tid, subject_type_name(t), party,
-				   json_string_value(json_object_get(obj, "status")), 0};
+	const char *tid = NULL, *id = NULL, *party = NULL, *status = NULL;
 	int rc;
 
 	if (conflicts)
 		*conflicts = NULL;
+	if (json_unpack((json_t *)track, "{s:s}", "id", &tid) ||
+	    json_unpack(obj, "{s:s, s:s, s:s}", "id", &id, "declared_by", &party, "status", &status)) {
+		rc = TQ_EINTERNAL;
+		goto fail;
+	}
+	struct store_obj_meta m = {id, tid, subject_type_name(t), party, status, 0};
 	auth_audience(track, m.type, obj, 0, audience, sizeof audience);
 	if ((rc = commit_record(c, &m, obj, ch->event, audience)) ||
 	    (ch->clear_deadlines && (rc = commit_deadline_clear(c, id, NULL))))
@@ -86,12 +88,14 @@ int subjects_parse(struct req *r, enum subject_type t, const json_t *obj, const 
 void subjects_principals(const json_t *track, struct party_set *out)
 {
 	size_t i;
-	json_t *m;
+	json_t *m, *members = NULL;
 	out->n = 0;
-	json_array_foreach(json_object_get(track, "members"), i, m) {
-		const char *party = json_string_value(json_object_get(m, "party"));
-		const char *role = json_string_value(json_object_get(m, "role"));
-		if (party && role && !strcmp(role, "principal") && party_set_add(out, party))
+	if (json_unpack((json_t *)track, "{s:o}", "members", &members))
+		return;
+	json_array_foreach(members, i, m) {
+		const char *party = NULL, *role = NULL;
+		if (!json_unpack(m, "{s:s, s:s}", "party", &party, "role", &role) && !strcmp(role, "principal") &&
+		    party_set_add(out, party))
 			break; /* more than TQ_MAX_TRACK_MEMBERS cannot be stored */
 	}
 }
@@ -131,9 +135,9 @@ int subjects_at(const json_t *obj, enum subject_type t, tq_time at)
 	const char *w, *kf, *ku;
 	tq_time from = TQ_TIME_MIN, until = TQ_TIME_MAX;
 	window_names(t, &w, &kf, &ku);
-	const json_t *win = json_object_get(obj, w);
-	const char *sf = json_string_value(json_object_get(win, kf));
-	const char *su = json_string_value(json_object_get(win, ku));
+	const char *sf = NULL, *su = NULL;
+	if (json_unpack((json_t *)obj, "{s?{s?s, s?s}}", w, kf, &sf, ku, &su))
+		sf = su = NULL;
 	if (sf && tqtime_parse(sf, &from))
 		from = TQ_TIME_MIN;
 	if (su && tqtime_parse(su, &until))
@@ -160,14 +164,17 @@ static void coords_bbox(const json_t *c, double bb[4], int depth)
 int subjects_in_bbox(const json_t *obj, const double bbox[4])
 {
 	double bb[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY}, grow = 0;
-	const json_t *g = json_object_get(obj, "geometry");
-	coords_bbox(json_object_get(g, "coordinates"), bb, 0);
+	json_t *coords = NULL, *radius = NULL, *width = NULL;
+	if (json_unpack((json_t *)obj, "{s?{s?o}, s?o, s?o}", "geometry", "coordinates", &coords, "radius_m", &radius,
+			"width_m", &width))
+		return 0;
+	coords_bbox(coords, bb, 0);
 	if (!(bb[0] <= bb[2]))
 		return 0;
-	if (json_is_number(json_object_get(obj, "radius_m")))
-		grow = json_number_value(json_object_get(obj, "radius_m"));
-	if (json_is_number(json_object_get(obj, "width_m")))
-		grow = json_number_value(json_object_get(obj, "width_m")) / 2;
+	if (json_is_number(radius))
+		grow = json_number_value(radius);
+	if (json_is_number(width))
+		grow = json_number_value(width) / 2;
 	if (grow > 0) {
 		double dlon, dlat;
 		geo_metres_to_degrees(grow, bb[1], bb[3], &dlon, &dlat);
@@ -221,8 +228,9 @@ struct list_ctx {
 static int list_visit(void *ctx, json_t *o)
 {
 	struct list_ctx *l = ctx;
-	const char *status = json_string_value(json_object_get(o, "status"));
-	const char *kind = json_string_value(json_object_get(o, "kind"));
+	const char *status = NULL, *kind = NULL;
+	if (json_unpack(o, "{s?s, s?s}", "status", &status, "kind", &kind))
+		status = kind = NULL;
 	if (!auth_sees(l->role, l->r->who.party, subject_type_name(l->t), o) ||
 	    (l->status && (!status || strcmp(status, l->status))) || (l->kind && (!kind || strcmp(kind, l->kind))) ||
 	    (l->has_at && !subjects_at(o, l->t, l->at)) || (l->has_bbox && !subjects_in_bbox(o, l->bbox)))
