@@ -111,8 +111,11 @@ static int session_create(struct req *r)
 		rc = commit_write(c, token_insert, w, token_write_free);
 		w = NULL;
 	}
-	if (rc == TQ_OK)
-		rc = commit_apply(c);
+	/* A login does not depend on what other nodes wrote: apply again when stale. */
+	for (int i = 0; rc == TQ_OK && (rc = commit_apply(c)) == COMMIT_STALE && i < 4; i++)
+		rc = TQ_OK;
+	if (rc == COMMIT_STALE)
+		rc = TQ_EUNAVAIL;
 	commit_free(c);
 	pthread_mutex_unlock(&a->lock);
 	token_write_free(w);

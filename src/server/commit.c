@@ -398,6 +398,12 @@ int commit_open(struct commit *c)
 		return TQ_EINTERNAL;
 	if ((rc = store_begin(c->app->store)))
 		return rc;
+	/* The cell-wide write lock is held now: what other nodes committed
+	 * before it is what this write must be checked against. */
+	if ((rc = app_sync(c->app))) {
+		store_rollback(c->app->store);
+		return rc;
+	}
 	c->open = 1;
 	c->app->open_batch = c;
 	return TQ_OK;
@@ -415,8 +421,23 @@ int commit_apply(struct commit *c)
 		after_run(c, 1); /* nothing to write: the actions follow at once */
 		return TQ_OK;
 	}
-	if (!c->open && (rc = store_begin(a->store)))
-		goto done;
+	if (!c->open) {
+		uint64_t seen = a->log_version;
+		if ((rc = store_begin(a->store)))
+			goto done;
+		/* With a shared store, the cell-wide write lock is held now: if other
+		 * nodes committed since the batch was built, it was built on an old
+		 * state. Memory catches up (app_sync) and the caller builds again. */
+		if ((rc = app_sync(a)) == TQ_OK && a->log_version != seen) {
+			store_rollback(a->store);
+			c->spent = 0;
+			return COMMIT_STALE;
+		}
+		if (rc) {
+			store_rollback(a->store);
+			goto done;
+		}
+	}
 	for (struct op *o = c->head; o && rc == TQ_OK; o = o->next)
 		rc = op_apply(a->store, o);
 	if (rc == TQ_OK)

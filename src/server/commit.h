@@ -87,7 +87,14 @@ void commit_after(struct commit *c, commit_after_fn fn, void *ctx, void (*free_c
 TQ_MUST_USE int commit_get(struct commit *c, const char *track, const char *type, const char *id, json_t **out);
 
 /* Applies the batch in one transaction and commits; then runs the
- * after-commit actions. The batch is spent either way (commit_free it). */
+ * after-commit actions. The batch is spent either way (commit_free it),
+ * except when it returns COMMIT_STALE: with a store shared by several nodes,
+ * another node committed since the batch was built (memory has caught up
+ * now); nothing was written and the batch is intact — build it again (or,
+ * when its content does not depend on the cell's state, apply it again).
+ * A staged commit_deadline_fired of a deadline fired already fails the
+ * batch with TQ_ENOTFOUND (another node fired it). */
+#define COMMIT_STALE 1
 TQ_MUST_USE int commit_apply(struct commit *c);
 
 /* ---- transition: writers that still call the store directly -------------

@@ -19,6 +19,13 @@
 static struct MHD_Response *problem_response(struct req *r)
 {
 	int status = req_status_of(r->err);
+	/* A store failure while the database is unreachable is a 503, whatever
+	 * error code the handler turned it into: the client should retry. */
+	if (r->err == TQ_EUNAVAIL || (status == 500 && r->app->store && !store_available(r->app->store))) {
+		status = 503;
+		r->err = TQ_EUNAVAIL;
+		snprintf(r->detail, sizeof r->detail, "the database is unreachable; retry shortly");
+	}
 	json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", req_status_title(status), "status",
 			      status, "detail", r->detail[0] ? r->detail : req_status_title(status));
 	char typebuf[96];
@@ -39,7 +46,7 @@ static struct MHD_Response *problem_response(struct req *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
 	if (status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	if (status == 429) {
+	if (status == 429 || status == 503) {
 		char secs[16];
 		snprintf(secs, sizeof secs, "%d", r->retry_after > 0 ? r->retry_after : 1);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);

@@ -25,6 +25,7 @@ int req_status_of(int err)
 	case TQ_EMEDIA: return 415;
 	case TQ_EINVALID: return 422;
 	case TQ_ERATE: return 429;
+	case TQ_EUNAVAIL: return 503;
 	default: return 500;
 	}
 }
@@ -42,6 +43,7 @@ const char *req_status_title(int status)
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
 }
@@ -163,4 +165,20 @@ int req_object(struct req *r, json_t **out)
 		return req_fail(r, TQ_EMALFORMED, "the body must be a JSON object");
 	*out = r->json;
 	return TQ_OK;
+}
+
+void req_reset(struct req *r)
+{
+	json_decref(r->out);
+	free(r->out_text);
+	r->out = NULL;
+	r->out_text = NULL;
+	r->out_len = 0;
+	r->out_type = NULL;
+	r->status = 0;
+	r->location[0] = r->set_cookie[0] = '\0';
+	r->err = 0;
+	r->retry_after = 0;
+	r->detail[0] = '\0';
+	r->nerrors = 0;
 }

@@ -73,6 +73,9 @@ int req_fail(struct req *r, int err, const char *fmt, ...) __attribute__((format
 /* Adds a field error and fails with err. Returns err. */
 int req_fail_field(struct req *r, int err, const struct tq_field_error *fe);
 
+/* Forgets the answer and the problem (a write built again). */
+void req_reset(struct req *r);
+
 /* Query argument or NULL. */
 const char *req_query(struct req *r, const char *name);
 /* Request cookie or NULL. */

@@ -195,6 +195,46 @@ static int run_cached(struct req *r, const struct route *rt)
 	return TQ_OK;
 }
 
+/* How often a write is built again when other nodes committed first. */
+#define ROUTER_MAX_REBUILDS 3
+
+/* A write: the handler builds the batch with no transaction open; the batch is
+ * applied after a 2xx answer. With a store shared by several nodes it is
+ * built again when another node committed in between (COMMIT_STALE). */
+static int run_write(struct req *r, const struct route *rt, const char *idem)
+{
+	int rc;
+	for (int attempt = 0;; attempt++) {
+		if ((rc = commit_new(r->app, &r->who, r->now, &r->commit)))
+			return req_fail(r, rc, "out of memory");
+		if (!(rt->flags & ROUTE_STAGED) && (rc = commit_open(r->commit))) {
+			rc = req_fail(r, rc, "the store is busy");
+			break;
+		}
+		rc = rt->fn(r);
+		if (rc == TQ_OK && r->status >= 200 && r->status < 300 && idem)
+			rc = idem_record(r, idem);
+		if (rc != TQ_OK || r->status >= 300)
+			break;
+		rc = commit_apply(r->commit);
+		if (rc == COMMIT_STALE && attempt < ROUTER_MAX_REBUILDS) {
+			commit_free(r->commit);
+			r->commit = NULL;
+			req_reset(r);
+			r->now = app_now();
+			continue;
+		}
+		if (rc == COMMIT_STALE)
+			rc = req_fail(r, TQ_EUNAVAIL, "other nodes keep writing; retry shortly");
+		else if (rc)
+			rc = req_fail(r, rc, "the change could not be committed");
+		break;
+	}
+	commit_free(r->commit); /* a failed request leaves nothing behind */
+	r->commit = NULL;
+	return rc;
+}
+
 static int run_handler(struct req *r, const struct route *rt)
 {
 	struct app *a = r->app;
@@ -223,23 +263,7 @@ static int run_handler(struct req *r, const struct route *rt)
 		idem = req_header(r, "Idempotency-Key");
 	if (idem && idem_replay(r, idem, &rc))
 		return rc;
-	if ((rc = commit_new(a, &r->who, r->now, &r->commit)))
-		return req_fail(r, rc, "out of memory");
-	if (!(rt->flags & ROUTE_STAGED) && (rc = commit_open(r->commit))) {
-		rc = req_fail(r, rc, "the store is busy");
-		goto done;
-	}
-	rc = rt->fn(r);
-	if (rc == TQ_OK && r->status >= 200 && r->status < 300 && idem)
-		rc = idem_record(r, idem);
-	if (rc != TQ_OK || r->status >= 300)
-		goto done;
-	if ((rc = commit_apply(r->commit)))
-		rc = req_fail(r, rc, "the change could not be committed");
-done:
-	commit_free(r->commit); /* a failed request leaves nothing behind */
-	r->commit = NULL;
-	return rc;
+	return run_write(r, rt, idem);
 }
 
 void router_dispatch(struct req *r)
@@ -269,6 +293,10 @@ void router_dispatch(struct req *r)
 			rc = rt->fn(r);
 	} else {
 		pthread_mutex_lock(&a->lock);
+		/* Another node's acknowledged write is visible to this request. */
+		if (app_sync(a) != TQ_OK) {
+			/* the request meets the same failure in the store and answers it */
+		}
 		/* Read under the lock: times then follow commit (and seq) order. */
 		r->now = app_now();
 		rc = run_handler(r, rt);

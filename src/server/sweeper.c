@@ -66,14 +66,16 @@ static int fire(struct app *a, const struct sweeper_kind *k, const struct store_
 {
 	struct commit *c = NULL;
 	int rc = commit_new(a, &sweeper_who, now, &c);
-	if (rc == TQ_OK && k)
-		rc = k->fire(c, d); /* unknown kinds are retired, not retried */
+	/* Claimed first in the batch: in a shared database another node may have
+	 * fired it since it was read (TQ_ENOTFOUND at apply: nothing to do). */
 	if (rc == TQ_OK)
 		rc = commit_deadline_fired(c, d->object_id, d->kind);
-	if (rc == TQ_OK)
-		rc = commit_apply(c);
+	if (rc == TQ_OK && k)
+		rc = k->fire(c, d); /* unknown kinds are retired, not retried */
+	if (rc == TQ_OK && (rc = commit_apply(c)) == TQ_ENOTFOUND)
+		rc = TQ_OK; /* the claim failed: fired elsewhere */
 	commit_free(c);
-	return rc;
+	return rc == COMMIT_STALE ? TQ_OK : rc; /* stale: still due, fired at the next round */
 }
 
 /* Fires what is due; returns the earliest remaining deadline. */
