@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/event.h"
+#include "core/event_types.h"
 
 enum op_kind { OP_PUT, OP_EVENT, OP_DEADLINE_SET, OP_DEADLINE_CLEAR, OP_DEADLINE_FIRED, OP_WRITE, OP_DONE };
 
@@ -268,6 +269,12 @@ int commit_event(struct commit *c, const char *type, const char *track, const ch
 	p->audience = dup_or_null(audience, &bad);
 	if (bad || !type || !audience) {
 		rc = bad ? TQ_ENOMEM : TQ_EINTERNAL;
+		goto fail;
+	}
+	if (!event_type_known(type)) {
+		/* core/event_types.c is the one list; an emitter outside it is a bug. */
+		fprintf(stderr, "tansiqd: event type %s is not in core/event_types.c\n", type);
+		rc = TQ_EINTERNAL;
 		goto fail;
 	}
 	if ((rc = event_leaf(c, type, track, payload, &o->leaf, &o->leaf_len)))

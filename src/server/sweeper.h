@@ -11,6 +11,10 @@
  *
  * Modules register their kinds (sweeper_register) before sweeper_start; the
  * sweeper knows nothing of them otherwise.
+ *
+ * A handler that fails leaves its deadline unfired; it is retried after a growing,
+ * bounded delay (core/backoff.h), with one line on stderr per failed attempt, and
+ * never holds up the thread or other deadlines in a loop.
  */
 #ifndef TQ_SWEEPER_H
 #define TQ_SWEEPER_H
@@ -35,6 +39,13 @@ TQ_MUST_USE int sweeper_start(struct app *a);
 void sweeper_stop(struct app *a);
 /* Wakes the sweeper to re-read the earliest deadline (after a commit that set one). */
 void sweeper_poke(struct app *a);
+/* Fires what is due now in the calling thread (app->lock held, no transaction
+ * open), then wakes the sweeper: the test clock calls it after moving the clock so
+ * that the answer comes after the deadlines it made due. */
+void sweeper_run_due(struct app *a);
+/* Test hook (only reachable with --test-hooks): the next `failures` attempts of
+ * deadlines of this kind fail as a store failure would. app->lock held. */
+void sweeper_test_fail(struct app *a, const char *kind, unsigned failures);
 /* Sets a deadline in the transaction open for the app's batch (commit_open
  * callers; staged writers use commit_deadline). */
 TQ_MUST_USE int sweeper_schedule(struct app *a, const char *track, const char *object_id, const char *kind,
