@@ -25,16 +25,19 @@ void api_stamp(struct req *r, json_t *obj);
 void api_bump(struct req *r, json_t *obj);
 /* A copy of the track with my_role. Returns owned. */
 json_t *api_track_view(const json_t *track, const char *role);
-/* Creates a user with a fresh API token (inside the caller's transaction).
+/* Creates a user with a fresh API token (staged in r->commit).
  * *out (owned) is the user object with "token" — shown once. */
 TQ_MUST_USE int api_user_create(struct req *r, const char *name, const char *party, const char *role,
 				const char *password, json_t **out);
 /* Tells modules with per-track memory that a track was created or changed
- * (called inside the transaction; modules defer to after commit as needed). */
-void api_track_changed(struct app *a, const json_t *track);
+ * (while the batch c is built; modules act after it commits). */
+void api_track_changed(struct app *a, struct commit *c, const json_t *track);
 int api_threat_lapse(struct app *a, const struct store_deadline *d, tq_time now);     /* sweeper: threat.respond */
 int api_hotline_ack_due(struct app *a, const struct store_deadline *d, tq_time now); /* sweeper: message.ack */
 int api_dispute_escalate(struct app *a, const struct store_deadline *d, tq_time now); /* dispute.respond|resolve */
-int api_activity_start(struct app *a, const struct store_deadline *d, tq_time now), api_activity_end(struct app *a, const struct store_deadline *d, tq_time now); /* activity.start|end */
+int api_activity_start(struct commit *c, const struct store_deadline *d); /* sweeper: activity.start */
+int api_activity_end(struct commit *c, const struct store_deadline *d);   /* sweeper: activity.end */
+/* Registers every deadline kind with the sweeper (routes.c; before sweeper_start). */
+TQ_MUST_USE int api_deadlines_register(struct app *a);
 
 #endif

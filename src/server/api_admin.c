@@ -42,6 +42,72 @@ void api_bump(struct req *r, json_t *obj)
 	json_object_set_new(obj, "updated_at", app_time_json(r->now));
 }
 
+/* ---- staged store writes (commit_write) ------------------------------------ */
+
+/* One write of a party, track, user or token, applied in the batch. */
+struct admin_write {
+	enum { W_PARTY, W_TRACK_NEW, W_TRACK, W_USER, W_TOKEN, W_USER_DELETE } what;
+	char id[64];
+	json_t *body;
+	struct store_user user;
+	uint8_t hash[32];
+	tq_time now;
+};
+
+static int admin_write(struct store *s, void *ctx)
+{
+	struct admin_write *w = ctx;
+	switch (w->what) {
+	case W_PARTY:
+		return store_party_insert(s, w->id, w->body);
+	case W_TRACK_NEW:
+	case W_TRACK:
+		return store_track_put(s, w->id, w->body, w->what == W_TRACK_NEW);
+	case W_USER:
+		return store_user_insert(s, &w->user, w->now);
+	case W_TOKEN:
+		return store_token_insert(s, w->hash, w->id, "api", TQ_TIME_MAX);
+	case W_USER_DELETE:
+		return store_user_delete(s, w->id);
+	}
+	return TQ_EINTERNAL;
+}
+
+static void admin_write_free(void *ctx)
+{
+	struct admin_write *w = ctx;
+	json_decref(w->body);
+	if (w->user.pw_hash)
+		sodium_memzero(w->user.pw_hash, strlen(w->user.pw_hash));
+	store_user_clear(&w->user);
+	sodium_memzero(w->hash, sizeof w->hash);
+	free(w);
+}
+
+/* Stages a write; body (borrowed, may be NULL) gets a reference. */
+static int stage(struct commit *c, int what, const char *id, json_t *body, const struct store_user *u,
+		 const uint8_t hash[32], tq_time now)
+{
+	struct admin_write *w = calloc(1, sizeof *w);
+	if (!w)
+		return TQ_ENOMEM;
+	w->what = what;
+	snprintf(w->id, sizeof w->id, "%s", id);
+	w->body = json_incref(body);
+	w->now = now;
+	if (u) {
+		w->user = *u;
+		w->user.pw_hash = NULL;
+		if (u->pw_hash && !(w->user.pw_hash = strdup(u->pw_hash))) {
+			admin_write_free(w);
+			return TQ_ENOMEM;
+		}
+	}
+	if (hash)
+		memcpy(w->hash, hash, sizeof w->hash);
+	return commit_write(c, admin_write, w, admin_write_free);
+}
+
 /* ---- parties ------------------------------------------------------------- */
 
 static int party_create(struct req *r)
@@ -69,16 +135,19 @@ static int party_create(struct req *r)
 		struct tq_field_error fe = {"public_key", "must be the base64 of a 32-byte Ed25519 public key"};
 		return req_fail_field(r, TQ_EINVALID, &fe);
 	}
+	rc = store_party_get(r->app->store, id, &party);
+	if (rc == TQ_OK) {
+		json_decref(party);
+		return req_fail(r, TQ_ECONFLICT, "party %s already exists", id);
+	}
+	if (rc != TQ_ENOTFOUND)
+		return req_fail(r, rc, "store failure");
 	party = json_pack("{s:s, s:s, s:s?}", "id", id, "name", name, "public_key", key);
 	api_stamp(r, party);
-	rc = store_party_insert(r->app->store, id, party);
-	if (rc == TQ_ECONFLICT)
-		rc = req_fail(r, TQ_ECONFLICT, "party %s already exists", id);
-	else if (rc == TQ_OK)
-		rc = app_emit(r->app, &r->who, r->now, "party.created", NULL, "*", party, NULL);
-	if (rc) {
+	if ((rc = stage(r->commit, W_PARTY, id, party, NULL, NULL, r->now)) ||
+	    (rc = commit_event(r->commit, "party.created", NULL, "*", party))) {
 		json_decref(party);
-		return r->err ? rc : req_fail(r, rc, "store failure");
+		return req_fail(r, rc, "store failure");
 	}
 	snprintf(r->location, sizeof r->location, "/v1/parties/%s", id);
 	req_json(r, 201, party);
@@ -112,7 +181,14 @@ int api_user_create(struct req *r, const char *name, const char *party, const ch
 	uint8_t random[TOKEN_RANDOM_BYTES], hash[32];
 	char token[TOKEN_BUFSZ], pwhash[crypto_pwhash_STRBYTES];
 	json_t *user;
-	int rc;
+	int rc = store_user_by_name(r->app->store, name, &u);
+
+	store_user_clear(&u);
+	if (rc == TQ_OK)
+		return req_fail(r, TQ_ECONFLICT, "a user named '%s' already exists", name);
+	if (rc != TQ_ENOTFOUND)
+		return req_fail(r, rc, "store failure");
+	memset(&u, 0, sizeof u);
 
 	app_new_id("usr", r->now, u.id);
 	snprintf(u.name, sizeof u.name, "%s", name);
@@ -123,25 +199,22 @@ int api_user_create(struct req *r, const char *name, const char *party, const ch
 			return req_fail(r, rc, "cannot hash the password");
 		u.pw_hash = pwhash;
 	}
-	rc = store_user_insert(r->app->store, &u, r->now);
-	if (rc == TQ_ECONFLICT)
-		return req_fail(r, TQ_ECONFLICT, "a user named '%s' already exists", name);
-	if (rc)
-		return req_fail(r, rc, "store failure");
 	randombytes_buf(random, sizeof random);
 	token_format(random, token);
 	sodium_memzero(random, sizeof random);
 	token_hash(token, strlen(token), hash);
-	if ((rc = store_token_insert(r->app->store, hash, u.id, "api", TQ_TIME_MAX)))
-		return req_fail(r, rc, "store failure");
 	user = json_pack("{s:s, s:s, s:s?, s:s}", "id", u.id, "name", u.name, "party", party, "role", role);
 	api_stamp(r, user);
 	char audience[64];
 	snprintf(audience, sizeof audience, party ? ",@,%s," : ",@,", party);
-	if ((rc = app_emit(r->app, &r->who, r->now, "user.created", NULL, audience, user, NULL))) {
+	if ((rc = stage(r->commit, W_USER, u.id, NULL, &u, NULL, r->now)) ||
+	    (rc = stage(r->commit, W_TOKEN, u.id, NULL, NULL, hash, r->now)) ||
+	    (rc = commit_event(r->commit, "user.created", NULL, audience, user))) {
+		sodium_memzero(hash, sizeof hash);
 		json_decref(user);
 		return req_fail(r, rc, "store failure");
 	}
+	sodium_memzero(hash, sizeof hash);
 	json_object_set_new(user, "token", json_string(token));
 	sodium_memzero(token, sizeof token);
 	*out = user;
@@ -192,13 +265,13 @@ static int user_delete(struct req *r)
 	store_user_clear(&u);
 	if (is_admin)
 		return req_fail(r, TQ_ECONFLICT, "the cell admin cannot be deleted");
-	if ((rc = store_user_delete(r->app->store, r->param[0])))
-		return req_fail(r, rc, rc == TQ_ENOTFOUND ? "no such user" : "store failure");
-	hub_revoke_user_after_commit(r->app, r->param[0]); /* its open streams end with it */
 	json_t *payload = json_pack("{s:s}", "id", r->param[0]);
 	char audience[64];
 	snprintf(audience, sizeof audience, u.party[0] ? ",@,%s," : ",@,", u.party);
-	rc = app_emit(r->app, &r->who, r->now, "user.deleted", NULL, audience, payload, NULL);
+	if ((rc = stage(r->commit, W_USER_DELETE, r->param[0], NULL, NULL, NULL, r->now)) == TQ_OK)
+		rc = commit_event(r->commit, "user.deleted", NULL, audience, payload);
+	if (rc == TQ_OK)
+		hub_revoke_user_after_commit(r->app, r->commit, r->param[0]); /* its open streams end with it */
 	json_decref(payload);
 	if (rc)
 		return req_fail(r, rc, "store failure");
@@ -294,20 +367,26 @@ static int track_create(struct req *r)
 		return req_fail_field(r, rc, &fe);
 	if ((rc = members_parse(r, members_in, &members)))
 		return rc;
+	rc = app_track(r->app, id, &track);
+	if (rc == TQ_OK) {
+		json_decref(track);
+		json_decref(members);
+		return req_fail(r, TQ_ECONFLICT, "track %s already exists", id);
+	}
+	if (rc != TQ_ENOTFOUND) {
+		json_decref(members);
+		return req_fail(r, rc, "store failure");
+	}
 	track = json_pack("{s:s, s:s, s:o, s:o}", "id", id, "name", name, "members", members, "settings",
 			  settings_to_json(&settings));
 	api_stamp(r, track);
-	rc = store_track_put(r->app->store, id, track, 1);
-	if (rc == TQ_ECONFLICT) {
-		json_decref(track);
-		return req_fail(r, TQ_ECONFLICT, "track %s already exists", id);
-	}
 	auth_audience_track(track, audience, sizeof audience);
-	if (rc || (rc = app_emit(r->app, &r->who, r->now, "track.created", id, audience, track, NULL))) {
+	if ((rc = stage(r->commit, W_TRACK_NEW, id, track, NULL, NULL, r->now)) ||
+	    (rc = commit_event(r->commit, "track.created", id, audience, track))) {
 		json_decref(track);
 		return req_fail(r, rc, "store failure");
 	}
-	api_track_changed(r->app, track);
+	api_track_changed(r->app, r->commit, track);
 	snprintf(r->location, sizeof r->location, "/v1/tracks/%s", id);
 	req_json(r, 201, api_track_view(track, NULL));
 	json_decref(track);
@@ -346,12 +425,12 @@ static int track_update(struct req *r)
 	json_object_set_new(track, "settings", settings_to_json(&settings));
 	api_bump(r, track);
 	auth_audience_track(track, audience, sizeof audience);
-	if ((rc = store_track_put(r->app->store, r->param[0], track, 0)) ||
-	    (rc = app_emit(r->app, &r->who, r->now, "track.updated", r->param[0], audience, track, NULL))) {
+	if ((rc = stage(r->commit, W_TRACK, r->param[0], track, NULL, NULL, r->now)) ||
+	    (rc = commit_event(r->commit, "track.updated", r->param[0], audience, track))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
-	api_track_changed(r->app, track);
+	api_track_changed(r->app, r->commit, track);
 	req_json(r, 200, api_track_view(track, NULL));
 done:
 	json_decref(track);
@@ -390,14 +469,14 @@ static int track_get(struct req *r)
 
 const struct route api_admin_routes[] = {
 	{"GET", "/v1/health", health, ROUTE_PUBLIC},
-	{"POST", "/v1/parties", party_create, ROUTE_WRITE | ROUTE_ADMIN},
+	{"POST", "/v1/parties", party_create, ROUTE_WRITE | ROUTE_STAGED | ROUTE_ADMIN},
 	{"GET", "/v1/parties", party_list, ROUTE_CACHE},
 	{"GET", "/v1/parties/:id", party_get, 0},
-	{"POST", "/v1/users", user_create, ROUTE_WRITE | ROUTE_ADMIN},
-	{"DELETE", "/v1/users/:id", user_delete, ROUTE_WRITE | ROUTE_ADMIN},
-	{"POST", "/v1/tracks", track_create, ROUTE_WRITE | ROUTE_ADMIN},
+	{"POST", "/v1/users", user_create, ROUTE_WRITE | ROUTE_STAGED | ROUTE_ADMIN},
+	{"DELETE", "/v1/users/:id", user_delete, ROUTE_WRITE | ROUTE_STAGED | ROUTE_ADMIN},
+	{"POST", "/v1/tracks", track_create, ROUTE_WRITE | ROUTE_STAGED | ROUTE_ADMIN},
 	{"GET", "/v1/tracks", track_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t", track_get, ROUTE_CACHE},
-	{"PATCH", "/v1/tracks/:t", track_update, ROUTE_WRITE | ROUTE_ADMIN},
+	{"PATCH", "/v1/tracks/:t", track_update, ROUTE_WRITE | ROUTE_STAGED | ROUTE_ADMIN},
 	{NULL, NULL, NULL, 0},
 };

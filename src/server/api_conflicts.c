@@ -18,10 +18,12 @@
 #include "server/api.h"
 
 #include <string.h>
+#include "core/conflict.h"
 #include "core/limits.h"
 #include "server/auth.h"
-#include "server/engines.h"
 #include "server/input.h"
+#include "server/reconcile.h"
+#include "server/subjects.h"
 
 static const char *const conflict_kinds[] = {"activity_overlap",    "demilitarized_breach", "limitation_exceeded",
 					     "influence_entry",     "protected_site_risk",  "deployment_risk",
@@ -101,135 +103,71 @@ static int conflict_list(struct req *r)
 	return rc;
 }
 
-/* Loads a visible conflict for an action. */
-static int conflict_action_load(struct req *r, json_t **track, json_t **c, const char **role)
-{
-	int rc;
-	if ((rc = auth_track_content(r, r->param[0], track, role)) || (rc = conflict_load(r, *role, c)))
-		return rc;
-	return 0;
-}
+enum conflict_action { ACKNOWLEDGE, CONSENT, WAIVE };
 
-static int conflict_unresolved(struct req *r, const json_t *c)
-{
-	const char *status = json_string_value(json_object_get(c, "status"));
-	if (status && !strcmp(status, "resolved"))
-		return req_fail(r, TQ_ECONFLICT, "the conflict is already resolved (%s)",
-				json_string_value(json_object_get(c, "resolution")) ?: "?");
-	return 0;
-}
-
-static void conflict_bump(struct req *r, json_t *c)
-{
-	api_bump(r, c);
-}
-
-static int conflict_acknowledge(struct req *r)
-{
-	json_t *track = NULL, *c = NULL, *body;
-	const char *role;
-	int rc;
-	if ((rc = conflict_action_load(r, &track, &c, &role)))
-		goto done;
-	if (!in_strings(json_object_get(c, "parties"), r->who.party)) {
-		rc = req_fail(r, TQ_EFORBIDDEN, "only an affected party acknowledges a conflict");
-		goto done;
-	}
-	if ((rc = conflict_unresolved(r, c)))
-		goto done;
-	if (in_strings(json_object_get(c, "acks"), r->who.party)) {
-		rc = req_fail(r, TQ_ECONFLICT, "%s has already acknowledged this conflict", r->who.party);
-		goto done;
-	}
-	if ((rc = req_object(r, &body)) || (rc = in_if_match(r, json_integer_value(json_object_get(c, "version")))))
-		goto done;
-	json_t *acks = json_object_get(c, "acks");
-	json_array_append_new(acks, json_string(r->who.party));
-	size_t i;
-	json_t *p;
-	int all = 1;
-	json_array_foreach(json_object_get(c, "parties"), i, p) all &= in_strings(acks, json_string_value(p));
-	if (all)
-		json_object_set_new(c, "status", json_string("acknowledged"));
-	conflict_bump(r, c);
-	if ((rc = engines_conflict_save(r->app, &r->who, r->now, track, c, "conflict.acknowledged"))) {
-		req_fail(r, rc, "store failure");
-		goto done;
-	}
-	req_json(r, 200, c);
-	c = NULL;
-done:
-	json_decref(c);
-	json_decref(track);
-	return rc;
-}
-
-/* Resolves c as `resolution` and settles its key. */
-static int conflict_settle(struct req *r, json_t *track, json_t *c, const char *resolution, const char *note)
-{
-	struct track_engine *te;
-	int rc;
-	json_object_set_new(c, "status", json_string("resolved"));
-	json_object_set_new(c, "resolution", json_string(resolution));
-	json_object_set_new(c, "resolved_at", app_time_json(r->now));
-	json_object_set_new(c, "resolved_by", json_string(r->who.party));
-	if (note)
-		json_object_set_new(c, "note", json_string(note));
-	conflict_bump(r, c);
-	if ((rc = engines_get(r->app, r->param[0], &te)) ||
-	    (rc = engines_conflict_save(r->app, &r->who, r->now, track, c, "conflict.resolved")) ||
-	    (rc = engines_settle(r->app, te, r->param[1])))
-		return req_fail(r, rc, "the change could not be recorded");
-	req_json(r, 200, json_incref(c));
-	return 0;
-}
-
-static int conflict_consent(struct req *r)
-{
-	json_t *track = NULL, *c = NULL, *body;
-	const char *role;
-	int rc;
-	if ((rc = conflict_action_load(r, &track, &c, &role)))
-		goto done;
-	const char *kind = json_string_value(json_object_get(c, "kind"));
-	json_t *zone = json_array_get(json_object_get(c, "subjects"), 0);
-	const char *owner = json_string_value(json_object_get(zone, "party"));
-	if (strcmp(kind, "influence_entry")) {
-		rc = req_fail(r, TQ_ECONFLICT, "only an influence_entry conflict takes the zone owner's consent");
-		goto done;
-	}
-	if (!owner || strcmp(owner, r->who.party)) {
-		rc = req_fail(r, TQ_EFORBIDDEN, "only the owner of the influence zone (%s) consents", owner ? owner : "?");
-		goto done;
-	}
-	if ((rc = conflict_unresolved(r, c)) || (rc = req_object(r, &body)) ||
-	    (rc = in_if_match(r, json_integer_value(json_object_get(c, "version")))))
-		goto done;
-	rc = conflict_settle(r, track, c, "consented", NULL);
-done:
-	json_decref(c);
-	json_decref(track);
-	return rc;
-}
-
-static int conflict_resolve(struct req *r)
+/* acknowledge, consent, resolve (waive): the conflict visible (404), then core
+ * decides; a settled conflict's key is never reopened. */
+static int conflict_act(struct req *r, enum conflict_action what)
 {
 	static const char *const overseers[] = {"mediator", "supervisor", NULL};
 	static const char *const resolutions[] = {"waived", NULL};
-	json_t *track = NULL, *c = NULL, *body;
+	json_t *track = NULL, *obj = NULL, *body;
 	const char *role, *resolution = NULL, *note = NULL;
+	struct track_engine *te = NULL;
+	struct conflict c;
+	struct change ch;
 	int rc;
-	if ((rc = conflict_action_load(r, &track, &c, &role)) ||
-	    (rc = auth_require_role(r, role, overseers, "resolve conflicts")) || (rc = conflict_unresolved(r, c)) ||
-	    (rc = req_object(r, &body)) || (rc = in_enum(r, body, "resolution", 1, resolutions, &resolution)) ||
-	    (rc = in_string(r, body, "note", 0, TQ_MAX_TEXT_BYTES, &note)) ||
-	    (rc = in_if_match(r, json_integer_value(json_object_get(c, "version")))))
+
+	if ((rc = auth_track_content(r, r->param[0], &track, &role)) || (rc = conflict_load(r, role, &obj)) ||
+	    (what == WAIVE && (rc = auth_require_role(r, role, overseers, "resolve conflicts"))))
 		goto done;
-	rc = conflict_settle(r, track, c, resolution, note);
+	if ((rc = conflict_from_json(obj, &c))) {
+		rc = req_fail(r, TQ_EINTERNAL, "the stored conflict is damaged");
+		goto done;
+	}
+	int64_t version = c.version;
+	rc = what == ACKNOWLEDGE ? conflict_acknowledge(&c, r->who.party, r->now, &ch)
+	     : what == CONSENT   ? conflict_consent(&c, r->who.party, r->now, &ch)
+				 : conflict_waive(&c, r->who.party, r->now, &ch);
+	if (rc) {
+		subjects_refuse(r, rc, &ch);
+		goto done;
+	}
+	if ((rc = req_object(r, &body)) ||
+	    (what == WAIVE && ((rc = in_enum(r, body, "resolution", 1, resolutions, &resolution)) ||
+			       (rc = in_string(r, body, "note", 0, TQ_MAX_TEXT_BYTES, &note)))) ||
+	    (rc = in_if_match(r, version)))
+		goto done;
+	if ((rc = conflict_to_json(&c, obj)) || (note && json_object_set_new(obj, "note", json_string(note)))) {
+		rc = req_fail(r, TQ_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((ch.settles && (rc = engines_get(r->app, r->param[0], &te))) ||
+	    (rc = reconcile_conflict_save(r->commit, track, obj, ch.event)) ||
+	    (ch.settles && (rc = reconcile_settle(r->commit, te, r->param[1])))) {
+		rc = req_fail(r, rc, "the change could not be recorded");
+		goto done;
+	}
+	req_json(r, 200, json_incref(obj));
 done:
-	json_decref(c);
+	json_decref(obj);
 	json_decref(track);
 	return rc;
+}
+
+static int conflict_acknowledge_h(struct req *r)
+{
+	return conflict_act(r, ACKNOWLEDGE);
+}
+
+static int conflict_consent_h(struct req *r)
+{
+	return conflict_act(r, CONSENT);
+}
+
+static int conflict_resolve_h(struct req *r)
+{
+	return conflict_act(r, WAIVE);
 }
 
 /* POST /check: findings for a candidate, nothing stored. */
@@ -266,7 +204,7 @@ static int check(struct req *r)
 		goto done;
 	}
 	if (t == SUBJECT_ZONE) {
-		if ((rc = engines_check_owner(r, track, s->owner)))
+		if ((rc = subjects_check_owner(r, track, s->owner)))
 			goto done;
 		s->status = ZONE_IN_FORCE; /* what would it conflict with once in force */
 	}
@@ -277,7 +215,7 @@ static int check(struct req *r)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < fl.n; i++) {
 		json_t *f = finding_to_json(&fl.items[i]);
-		if (!f || (rc = engines_conflict_parties(r->app, r->param[0], f))) {
+		if (!f || (rc = reconcile_conflict_parties(r->app, NULL, r->param[0], f))) {
 			json_decref(f);
 			json_decref(arr);
 			rc = req_fail(r, rc ? rc : TQ_ENOMEM, "the check failed");
@@ -298,8 +236,8 @@ const struct route api_conflict_routes[] = {
 	{"POST", "/v1/tracks/:t/check", check, 0},
 	{"GET", "/v1/tracks/:t/conflicts", conflict_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/conflicts/:id", conflict_get, ROUTE_CACHE},
-	{"POST", "/v1/tracks/:t/conflicts/:id/acknowledge", conflict_acknowledge, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/conflicts/:id/consent", conflict_consent, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/conflicts/:id/resolve", conflict_resolve, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/conflicts/:id/acknowledge", conflict_acknowledge_h, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/conflicts/:id/consent", conflict_consent_h, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/conflicts/:id/resolve", conflict_resolve_h, ROUTE_WRITE | ROUTE_STAGED},
 	{NULL, NULL, NULL, 0},
 };

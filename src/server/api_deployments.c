@@ -1,61 +1,33 @@
 /*
  * api_deployments — declared force positions (api.md Deployments; Precise
- * rules 7, 8).
+ * rules 7, 8): parse → authorise → core (core/deployment.h) → commit
+ * (subjects.h) → answer.
  *
- * A deployment is "active" until its declaring party withdraws it (DELETE →
- * "withdrawn"; its unresolved conflicts resolve "withdrawn"). valid.from
- * defaults to the time of declaration and is stored explicitly. PATCH takes
- * the fields of the POST body (unit, geometry, radius_m, strength, valid);
- * a patch with "geometry" replaces radius_m too (absent → removed). Each
- * change re-checks the deployment and the limitation zones it was or is
- * counted in. Events: deployment.declared, deployment.modified,
- * deployment.withdrawn.
+ * valid.from defaults to the time of declaration and is stored explicitly.
+ * PATCH takes the fields of the POST body (unit, geometry, radius_m,
+ * strength, valid); a patch with "geometry" replaces radius_m too (absent →
+ * removed). DELETE withdraws.
  */
 #include "server/api.h"
 
 #include <string.h>
+#include "core/deployment.h"
 #include "server/auth.h"
-#include "server/engines.h"
 #include "server/input.h"
+#include "server/subjects.h"
 
 static const char *const writers[] = {"principal", NULL};
 static const char *const dep_statuses[] = {"active", "withdrawn", NULL};
 static const char *const fields[] = {"unit", "geometry", "radius_m", "strength", "valid", NULL};
 
-static int dep_commit(struct req *r, const json_t *track, struct track_engine *te, json_t *dep, int live,
-		      const char *why, const char *event, int status)
-{
-	json_t *conflicts = NULL;
-	int rc;
-	if ((rc = engines_obj_save(r->app, &r->who, r->now, track, SUBJECT_DEPLOYMENT, dep, event)) ||
-	    (rc = engines_apply(r->app, te,
-				&(struct engines_change){&r->who, r->now, track, SUBJECT_DEPLOYMENT, dep, live, why},
-				&conflicts)))
-		return req_fail(r, rc, "the change could not be recorded");
-	json_t *out = json_deep_copy(dep);
-	json_object_set_new(out, "conflicts", conflicts);
-	req_json(r, status, out);
-	return 0;
-}
-
-/* Validates dep (the full stored shape) and normalises its window. */
-static int dep_validate(struct req *r, json_t *dep, const char *id)
-{
-	struct subject *s = NULL;
-	struct tq_field_error fe = {{0}, {0}};
-	int rc = engines_subject(r->app, SUBJECT_DEPLOYMENT, dep, id, r->who.party, r->now, &s, &fe);
-	if (rc)
-		return req_fail_field(r, rc, &fe);
-	engines_normalize(dep, s);
-	subject_free(engines_geo(r->app), s);
-	return 0;
-}
-
 static int dep_create(struct req *r)
 {
-	json_t *body, *track = NULL, *dep = NULL;
+	json_t *body, *track = NULL, *obj = NULL;
 	const char *role;
 	struct track_engine *te;
+	struct subject *s = NULL;
+	struct deployment d;
+	struct change ch;
 	char id[APP_ID_BUFSZ];
 	int rc;
 
@@ -67,87 +39,104 @@ static int dep_create(struct req *r)
 		goto done;
 	}
 	app_new_id("dep", r->now, id);
-	dep = json_object();
+	obj = json_object();
 	for (size_t i = 0; fields[i]; i++) {
 		json_t *v = json_object_get(body, fields[i]);
 		if (v && !json_is_null(v))
-			json_object_set(dep, fields[i], v);
+			json_object_set(obj, fields[i], v);
 	}
-	if ((rc = dep_validate(r, dep, id)))
+	if ((rc = subjects_parse(r, SUBJECT_DEPLOYMENT, obj, id, &s)))
 		goto done;
-	json_object_set_new(dep, "id", json_string(id));
-	json_object_set_new(dep, "track", json_string(r->param[0]));
-	json_object_set_new(dep, "status", json_string("active"));
-	json_object_set_new(dep, "declared_by", json_string(r->who.party));
-	api_stamp(r, dep);
+	if ((rc = deployment_declare(&d, r->who.party, &ch))) {
+		subjects_refuse(r, rc, &ch);
+		goto done;
+	}
+	subjects_normalize(obj, s);
+	json_object_set_new(obj, "id", json_string(id));
+	json_object_set_new(obj, "track", json_string(r->param[0]));
+	api_stamp(r, obj);
+	if ((rc = deployment_to_json(&d, obj))) {
+		req_fail(r, rc, "out of memory");
+		goto done;
+	}
 	snprintf(r->location, sizeof r->location, "/v1/tracks/%s/deployments/%s", r->param[0], id);
-	rc = dep_commit(r, track, te, dep, 1, "modified", "deployment.declared", 201);
+	rc = subjects_commit(r, track, te, SUBJECT_DEPLOYMENT, obj, s, &ch, 201);
+	s = NULL;
 done:
-	json_decref(dep);
+	subject_free(engines_geo(r->app), s);
+	json_decref(obj);
 	json_decref(track);
 	return rc;
 }
 
-/* The deployment for a change by its declaring party, still active. */
-static int dep_change_load(struct req *r, json_t **track, json_t **dep, struct track_engine **te)
+/* PATCH (withdraw = 0) or DELETE (withdraw = 1) by the declaring party. */
+static int dep_change(struct req *r, int withdraw)
 {
+	json_t *track = NULL, *obj = NULL, *body;
 	const char *role;
+	struct track_engine *te;
+	struct subject *s = NULL;
+	struct deployment d;
+	struct change ch;
 	int rc;
-	if ((rc = auth_track_content(r, r->param[0], track, &role)) ||
-	    (rc = engines_obj_load(r, role, SUBJECT_DEPLOYMENT, dep)))
-		return rc;
-	if (strcmp(json_string_value(json_object_get(*dep, "declared_by")), r->who.party))
-		return req_fail(r, TQ_EFORBIDDEN, "only the declaring party changes a deployment");
-	if (strcmp(json_string_value(json_object_get(*dep, "status")), "active"))
-		return req_fail(r, TQ_ECONFLICT, "the deployment is withdrawn");
-	if ((rc = in_if_match(r, json_integer_value(json_object_get(*dep, "version")))))
-		return rc;
-	if ((rc = engines_get(r->app, r->param[0], te)))
-		return req_fail(r, rc, "the conflict engine is unavailable");
-	return 0;
+
+	if ((rc = auth_track_content(r, r->param[0], &track, &role)) ||
+	    (rc = subjects_load(r, role, SUBJECT_DEPLOYMENT, &obj)))
+		goto done;
+	if ((rc = deployment_from_json(obj, &d))) {
+		rc = req_fail(r, TQ_EINTERNAL, "the stored deployment is damaged");
+		goto done;
+	}
+	int64_t version = d.version;
+	rc = withdraw ? deployment_withdraw(&d, r->who.party, r->now, &ch)
+		      : deployment_modify(&d, r->who.party, r->now, &ch);
+	if (rc) {
+		subjects_refuse(r, rc, &ch);
+		goto done;
+	}
+	if ((rc = in_if_match(r, version)))
+		goto done;
+	if ((rc = engines_get(r->app, r->param[0], &te))) {
+		req_fail(r, rc, "the conflict engine is unavailable");
+		goto done;
+	}
+	if (!withdraw) {
+		if ((rc = req_object(r, &body)))
+			goto done;
+		if (json_object_get(body, "geometry"))
+			json_object_del(obj, "radius_m");
+		for (size_t i = 0; fields[i]; i++) {
+			json_t *v = json_object_get(body, fields[i]);
+			if (v && json_is_null(v))
+				json_object_del(obj, fields[i]);
+			else if (v)
+				json_object_set(obj, fields[i], v);
+		}
+		if ((rc = subjects_parse(r, SUBJECT_DEPLOYMENT, obj, r->param[1], &s)))
+			goto done;
+		subjects_normalize(obj, s);
+	}
+	if ((rc = deployment_to_json(&d, obj))) {
+		req_fail(r, rc, "out of memory");
+		goto done;
+	}
+	rc = subjects_commit(r, track, te, SUBJECT_DEPLOYMENT, obj, s, &ch, 200);
+	s = NULL;
+done:
+	subject_free(engines_geo(r->app), s);
+	json_decref(obj);
+	json_decref(track);
+	return rc;
 }
 
 static int dep_patch(struct req *r)
 {
-	json_t *track = NULL, *dep = NULL, *body;
-	struct track_engine *te;
-	int rc;
-	if ((rc = dep_change_load(r, &track, &dep, &te)) || (rc = req_object(r, &body)))
-		goto done;
-	if (json_object_get(body, "geometry"))
-		json_object_del(dep, "radius_m");
-	for (size_t i = 0; fields[i]; i++) {
-		json_t *v = json_object_get(body, fields[i]);
-		if (v && json_is_null(v))
-			json_object_del(dep, fields[i]);
-		else if (v)
-			json_object_set(dep, fields[i], v);
-	}
-	if ((rc = dep_validate(r, dep, r->param[1])))
-		goto done;
-	api_bump(r, dep);
-	rc = dep_commit(r, track, te, dep, 1, "modified", "deployment.modified", 200);
-done:
-	json_decref(dep);
-	json_decref(track);
-	return rc;
+	return dep_change(r, 0);
 }
 
 static int dep_withdraw(struct req *r)
 {
-	json_t *track = NULL, *dep = NULL;
-	struct track_engine *te;
-	int rc;
-	if ((rc = dep_change_load(r, &track, &dep, &te)))
-		goto done;
-	json_object_set_new(dep, "status", json_string("withdrawn"));
-	json_object_set_new(dep, "withdrawn_at", app_time_json(r->now));
-	api_bump(r, dep);
-	rc = dep_commit(r, track, te, dep, 0, "withdrawn", "deployment.withdrawn", 200);
-done:
-	json_decref(dep);
-	json_decref(track);
-	return rc;
+	return dep_change(r, 1);
 }
 
 static int dep_get(struct req *r)
@@ -156,9 +145,9 @@ static int dep_get(struct req *r)
 	const char *role;
 	int rc;
 	if ((rc = auth_track_content(r, r->param[0], &track, &role)) ||
-	    (rc = engines_obj_load(r, role, SUBJECT_DEPLOYMENT, &dep)))
+	    (rc = subjects_load(r, role, SUBJECT_DEPLOYMENT, &dep)))
 		goto done;
-	rc = engines_obj_answer(r, role, dep);
+	rc = subjects_answer(r, role, dep);
 done:
 	json_decref(track);
 	return rc;
@@ -166,14 +155,14 @@ done:
 
 static int dep_list(struct req *r)
 {
-	return engines_obj_list(r, SUBJECT_DEPLOYMENT, dep_statuses);
+	return subjects_list(r, SUBJECT_DEPLOYMENT, dep_statuses);
 }
 
 const struct route api_deployment_routes[] = {
-	{"POST", "/v1/tracks/:t/deployments", dep_create, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/deployments", dep_create, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/deployments", dep_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/deployments/:id", dep_get, 0},
-	{"PATCH", "/v1/tracks/:t/deployments/:id", dep_patch, ROUTE_WRITE},
-	{"DELETE", "/v1/tracks/:t/deployments/:id", dep_withdraw, ROUTE_WRITE},
+	{"PATCH", "/v1/tracks/:t/deployments/:id", dep_patch, ROUTE_WRITE | ROUTE_STAGED},
+	{"DELETE", "/v1/tracks/:t/deployments/:id", dep_withdraw, ROUTE_WRITE | ROUTE_STAGED},
 	{NULL, NULL, NULL, 0},
 };

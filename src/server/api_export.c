@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "server/auth.h"
-#include "server/engines.h"
+#include "server/subjects.h"
 
 struct export {
 	struct req *r;
@@ -31,16 +31,76 @@ struct export {
 	int rc;
 };
 
-static void set_str(json_t *props, const char *key, const json_t *v)
+/* One exported property: name, the path to it in the stored object ("a.b.c"),
+ * and whether it is a number (else a string). */
+struct prop {
+	const char *name, *path;
+	int number;
+};
+
+static const struct prop conflict_props[] = {
+	{"id", "id", 0},
+	{"kind", "kind", 0},
+	{"severity", "severity", 0},
+	{"status", "status", 0},
+	{"start", "overlap.window.start", 0},
+	{"end", "overlap.window.end", 0},
+	{"alt_min_m", "overlap.altitude.min_m", 1},
+	{"alt_max_m", "overlap.altitude.max_m", 1},
+	{NULL, NULL, 0},
+};
+
+/* By subject type: zone, deployment, activity. */
+static const struct prop subject_props[3][14] = {
+	{{"id", "id", 0}, {"kind", "kind", 0}, {"name", "name", 0}, {"status", "status", 0},
+	 {"party", "declared_by", 0}, {"owner", "owner", 0}, {"description", "description", 0},
+	 {"start", "valid.from", 0}, {"end", "valid.until", 0}, {"alt_min_m", "altitude.min_m", 1},
+	 {"alt_max_m", "altitude.max_m", 1}, {"radius_m", "radius_m", 1}, {"width_m", "width_m", 1},
+	 {NULL, NULL, 0}},
+	{{"id", "id", 0}, {"kind", "kind", 0}, {"name", "unit", 0}, {"status", "status", 0},
+	 {"party", "declared_by", 0}, {"owner", "owner", 0}, {"description", "description", 0},
+	 {"start", "valid.from", 0}, {"end", "valid.until", 0}, {"alt_min_m", "altitude.min_m", 1},
+	 {"alt_max_m", "altitude.max_m", 1}, {"radius_m", "radius_m", 1}, {"width_m", "width_m", 1},
+	 {NULL, NULL, 0}},
+	{{"id", "id", 0}, {"kind", "kind", 0}, {"name", "name", 0}, {"status", "status", 0},
+	 {"party", "declared_by", 0}, {"owner", "owner", 0}, {"description", "description", 0},
+	 {"start", "window.start", 0}, {"end", "window.end", 0}, {"alt_min_m", "altitude.min_m", 1},
+	 {"alt_max_m", "altitude.max_m", 1}, {"radius_m", "radius_m", 1}, {"width_m", "width_m", 1},
+	 {NULL, NULL, 0}},
+};
+/* The figures flattened as <prefix>_<field>: caps of zones, strength of deployments. */
+static const char *const figures[3][2] = {{"caps", "cap"}, {"strength", "strength"}, {NULL, NULL}};
+static const char *const live_statuses[3][3] = {
+	{"proposed", "in_force", NULL}, {"active", NULL, NULL}, {"notified", "active", NULL}};
+
+/* The value at path in o, or NULL. */
+static const json_t *at(const json_t *o, const char *path)
 {
-	if (json_is_string(v))
-		json_object_set(props, key, (json_t *)v);
+	char key[32];
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof key)
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		o = json_object_get(o, key);
+		path += n + (path[n] == '.');
+	}
+	return o;
 }
 
-static void set_num(json_t *props, const char *key, const json_t *v)
+static const char *at_str(const json_t *o, const char *path)
 {
-	if (json_is_number(v))
-		json_object_set(props, key, (json_t *)v);
+	return json_string_value(at(o, path));
+}
+
+static void set_props(json_t *props, const json_t *o, const struct prop *p)
+{
+	for (; p->name; p++) {
+		const json_t *v = at(o, p->path);
+		if (p->number ? json_is_number(v) : json_is_string(v))
+			json_object_set(props, p->name, (json_t *)v);
+	}
 }
 
 static json_t *joined(const json_t *arr)
@@ -64,83 +124,65 @@ static json_t *joined(const json_t *arr)
 	return out;
 }
 
-static int in_window(const json_t *w, const char *kf, const char *ku, tq_time at)
+static int in_window(const char *sf, const char *su, tq_time at_time)
 {
 	tq_time from = TQ_TIME_MIN, until = TQ_TIME_MAX;
-	const char *sf = json_string_value(json_object_get(w, kf)), *su = json_string_value(json_object_get(w, ku));
 	if (sf && tqtime_parse(sf, &from))
 		from = TQ_TIME_MIN;
 	if (su && tqtime_parse(su, &until))
 		until = TQ_TIME_MAX;
-	return from <= at && at < until;
+	return from <= at_time && at_time < until;
 }
 
 static int add_conflict(struct export *x, const json_t *c)
 {
-	const char *status = json_string_value(json_object_get(c, "status"));
-	const json_t *ov = json_object_get(c, "overlap");
+	const char *status = at_str(c, "status");
 	if (!status || !strcmp(status, "resolved") || !auth_sees(x->role, x->r->who.party, "conflict", c) ||
-	    (x->has_at && !in_window(json_object_get(ov, "window"), "start", "end", x->at)))
+	    (x->has_at && !in_window(at_str(c, "overlap.window.start"), at_str(c, "overlap.window.end"), x->at)))
 		return 0;
 	json_t *props = json_pack("{s:s}", "layer", "conflict");
-	set_str(props, "id", json_object_get(c, "id"));
-	set_str(props, "kind", json_object_get(c, "kind"));
-	set_str(props, "severity", json_object_get(c, "severity"));
-	set_str(props, "status", json_object_get(c, "status"));
-	json_object_set_new(props, "parties", joined(json_object_get(c, "parties")));
-	set_str(props, "start", json_object_get(json_object_get(ov, "window"), "start"));
-	set_str(props, "end", json_object_get(json_object_get(ov, "window"), "end"));
-	set_num(props, "alt_min_m", json_object_get(json_object_get(ov, "altitude"), "min_m"));
-	set_num(props, "alt_max_m", json_object_get(json_object_get(ov, "altitude"), "max_m"));
-	json_t *g = json_object_get(ov, "geometry");
+	set_props(props, c, conflict_props);
+	json_object_set_new(props, "parties", joined(at(c, "parties")));
+	const json_t *g = at(c, "overlap.geometry");
 	return json_array_append_new(x->features, json_pack("{s:s, s:O, s:o}", "type", "Feature", "geometry",
 							     g ? g : json_null(), "properties", props));
 }
 
+static int is_live(enum subject_type t, const char *status)
+{
+	for (size_t i = 0; status && live_statuses[t][i]; i++)
+		if (!strcmp(live_statuses[t][i], status))
+			return 1;
+	return 0;
+}
+
 static int add_subject(struct export *x, const json_t *o)
 {
-	static const char *const names[] = {"zone", "deployment", "activity"};
-	const char *status = json_string_value(json_object_get(o, "status"));
-	int live = status && (x->type == SUBJECT_ZONE ? (!strcmp(status, "proposed") || !strcmp(status, "in_force"))
-			      : x->type == SUBJECT_DEPLOYMENT ? !strcmp(status, "active")
-							      : (!strcmp(status, "notified") || !strcmp(status, "active")));
-	if (!live || !auth_sees(x->role, x->r->who.party, names[x->type], o) ||
-	    (x->has_at && !engines_obj_at(o, x->type, x->at)))
+	const char *name = subject_type_name(x->type);
+	if (!is_live(x->type, at_str(o, "status")) || !auth_sees(x->role, x->r->who.party, name, o) ||
+	    (x->has_at && !subjects_at(o, x->type, x->at)))
 		return 0;
-	json_t *props = json_pack("{s:s}", "layer", names[x->type]);
-	const json_t *w = json_object_get(o, x->type == SUBJECT_ACTIVITY ? "window" : "valid");
-	const char *kf = x->type == SUBJECT_ACTIVITY ? "start" : "from";
-	const char *ku = x->type == SUBJECT_ACTIVITY ? "end" : "until";
-	set_str(props, "id", json_object_get(o, "id"));
-	set_str(props, "kind", json_object_get(o, "kind"));
-	set_str(props, "name", json_object_get(o, x->type == SUBJECT_DEPLOYMENT ? "unit" : "name"));
-	set_str(props, "status", json_object_get(o, "status"));
-	set_str(props, "party", json_object_get(o, "declared_by"));
-	set_str(props, "owner", json_object_get(o, "owner"));
-	set_str(props, "description", json_object_get(o, "description"));
-	set_str(props, "start", json_object_get(w, kf));
-	set_str(props, "end", json_object_get(w, ku));
-	set_num(props, "alt_min_m", json_object_get(json_object_get(o, "altitude"), "min_m"));
-	set_num(props, "alt_max_m", json_object_get(json_object_get(o, "altitude"), "max_m"));
-	set_num(props, "radius_m", json_object_get(o, "radius_m"));
-	set_num(props, "width_m", json_object_get(o, "width_m"));
-	const json_t *strength = json_object_get(o, x->type == SUBJECT_ZONE ? "caps" : "strength");
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)strength, key, v) {
-		char name[64];
-		snprintf(name, sizeof name, "%s_%s", x->type == SUBJECT_ZONE ? "cap" : "strength", key);
-		set_num(props, name, v);
+	json_t *props = json_pack("{s:s}", "layer", name);
+	set_props(props, o, subject_props[x->type]);
+	if (figures[x->type][0]) {
+		const char *key;
+		json_t *v;
+		json_object_foreach((json_t *)at(o, figures[x->type][0]), key, v) {
+			char prop[64];
+			snprintf(prop, sizeof prop, "%s_%s", figures[x->type][1], key);
+			if (json_is_number(v))
+				json_object_set(props, prop, v);
+		}
 	}
 
 	/* The footprint the engine checks, where it differs from the declaration. */
 	json_t *geom = NULL;
-	const struct subject *s = engine_get(engines_engine(x->te), json_string_value(json_object_get(o, "id")));
-	if (s && x->type != SUBJECT_ZONE && (json_object_get(o, "radius_m") || json_object_get(o, "width_m")) &&
+	const struct subject *s = engine_get(engines_engine(x->te), at_str(o, "id"));
+	if (s && x->type != SUBJECT_ZONE && (at(o, "radius_m") || at(o, "width_m")) &&
 	    geo_to_geojson(engines_geo(x->r->app), s->footprint, &geom))
 		geom = NULL;
 	if (!geom)
-		geom = json_incref(json_object_get(o, "geometry"));
+		geom = json_incref((json_t *)at(o, "geometry"));
 	return json_array_append_new(x->features, json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry",
 							     geom ? geom : json_null(), "properties", props));
 }
@@ -164,7 +206,7 @@ static int export_features(struct req *r)
 	int has_bbox, rc;
 
 	if ((rc = auth_track_content(r, r->param[0], &track, &x.role)) ||
-	    (rc = engines_query_where(r, bbox, &has_bbox, &x.at, &x.has_at)))
+	    (rc = subjects_query_where(r, bbox, &has_bbox, &x.at, &x.has_at)))
 		goto done;
 	probe = json_pack("{s:s}", "status", "in_force");
 	if (!auth_sees(x.role, r->who.party, "zone", probe) && !auth_sees(x.role, r->who.party, "conflict", probe)) {

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/token.h"
 #include "server/auth.h"
@@ -75,6 +76,42 @@ static json_t *session_json(const struct who *w, const char *cookie)
 			 w->party[0] ? w->party : NULL, "role", w->role, "csrf", csrf);
 }
 
+/* A session token written (or deleted) in a batch. */
+struct token_write {
+	uint8_t hash[32];
+	char user[40];
+	tq_time expires;
+};
+
+static struct token_write *token_write_new(const uint8_t hash[32], const char *user, tq_time expires)
+{
+	struct token_write *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	memcpy(w->hash, hash, sizeof w->hash);
+	snprintf(w->user, sizeof w->user, "%s", user ? user : "");
+	w->expires = expires;
+	return w;
+}
+
+static void token_write_free(void *ctx)
+{
+	if (ctx)
+		sodium_memzero(ctx, sizeof(struct token_write));
+	free(ctx);
+}
+
+static int token_insert(struct store *s, void *ctx)
+{
+	struct token_write *w = ctx;
+	return store_token_insert(s, w->hash, w->user, "session", w->expires);
+}
+
+static int token_delete(struct store *s, void *ctx)
+{
+	return store_token_delete(s, ((struct token_write *)ctx)->hash);
+}
+
 static int session_create(struct req *r)
 {
 	struct app *a = r->app;
@@ -125,16 +162,22 @@ static int session_create(struct req *r)
 	token_format(rnd, cookie);
 	sodium_memzero(rnd, sizeof rnd);
 	token_hash(cookie, strlen(cookie), hash);
+	struct token_write *w = token_write_new(hash, r->who.user, r->now + SESSION_LIFETIME_MS);
+	struct commit *c = NULL;
 	pthread_mutex_lock(&a->lock);
-	rc = store_begin(a->store);
+	rc = w ? commit_new(a, &r->who, r->now, &c) : TQ_ENOMEM;
 	if (rc == TQ_OK) {
-		rc = store_token_insert(a->store, hash, r->who.user, "session", r->now + SESSION_LIFETIME_MS);
-		if (rc == TQ_OK)
-			rc = store_commit(a->store);
-		else
-			store_rollback(a->store);
+		rc = commit_write(c, token_insert, w, token_write_free);
+		w = NULL;
 	}
+	/* A login does not depend on what other nodes wrote: apply again when stale. */
+	for (int i = 0; rc == TQ_OK && (rc = commit_apply(c)) == COMMIT_STALE && i < 4; i++)
+		rc = TQ_OK;
+	if (rc == COMMIT_STALE)
+		rc = TQ_EUNAVAIL;
+	commit_free(c);
 	pthread_mutex_unlock(&a->lock);
+	token_write_free(w);
 	if (rc)
 		return req_fail(r, rc, "store failure");
 	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
@@ -160,9 +203,10 @@ static int session_delete(struct req *r)
 	if (!r->by_cookie || !cookie)
 		return req_fail(r, TQ_EAUTH, "no console session to end");
 	token_hash(cookie, strlen(cookie), hash);
-	if ((rc = store_token_delete(r->app->store, hash)))
-		return req_fail(r, rc, "store failure");
-	hub_revoke_session_after_commit(r->app, hash); /* the session's streams end with it */
+	struct token_write *w = token_write_new(hash, NULL, 0);
+	if (!w || (rc = commit_write(r->commit, token_delete, w, token_write_free)))
+		return req_fail(r, w ? rc : TQ_ENOMEM, "store failure");
+	hub_revoke_session_after_commit(r->app, r->commit, hash); /* the session's streams end with it */
 	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 		 AUTH_SESSION_COOKIE, cookie_secure(r));
 	req_text(r, 204, NULL, NULL, 0);
@@ -172,6 +216,6 @@ static int session_delete(struct req *r)
 const struct route api_session_routes[] = {
 	{"POST", "/v1/session", session_create, ROUTE_PUBLIC | ROUTE_NOLOCK},
 	{"GET", "/v1/session", session_get, 0},
-	{"DELETE", "/v1/session", session_delete, ROUTE_WRITE | ROUTE_ALLOW_VIEWER},
+	{"DELETE", "/v1/session", session_delete, ROUTE_WRITE | ROUTE_STAGED | ROUTE_ALLOW_VIEWER},
 	{NULL, NULL, NULL, 0},
 };

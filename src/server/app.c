@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "core/event.h"
-#include "core/event_types.h"
 #include "core/limits.h"
 #include "server/cache.h"
 
@@ -98,7 +96,6 @@ int app_open_store(struct app *a, const char *data_dir, const char *store_locati
 
 	memset(a, 0, sizeof *a);
 	pthread_mutex_init(&a->lock, NULL);
-	a->after_tail = &a->after_head;
 	a->max_body = TQ_MAX_BODY_BYTES;
 	snprintf(a->data_dir, sizeof a->data_dir, "%s", data_dir);
 	snprintf(path, sizeof path, "%s/tansiq.db", data_dir);
@@ -139,153 +136,9 @@ void app_close(struct app *a)
 	pthread_mutex_destroy(&a->lock);
 }
 
-static void after_free_all(struct app *a, int run)
-{
-	struct app_after *e = a->after_head, *next;
-	for (; e; e = next) {
-		next = e->next;
-		if (run && e->fn)
-			e->fn(e->ctx);
-		if (e->free_ctx)
-			e->free_ctx(e->ctx);
-		free(e);
-	}
-	a->after_head = NULL;
-	a->after_tail = &a->after_head;
-}
-
 int app_sync(struct app *a)
 {
 	return a->sync ? a->sync(a) : TQ_OK;
-}
-
-int app_tx_begin(struct app *a)
-{
-	int rc = store_begin(a->store);
-	/* The cell-wide write lock is held now: what other nodes committed
-	 * before it is what this write must be checked against. */
-	if (rc == TQ_OK && (rc = app_sync(a)))
-		store_rollback(a->store);
-	if (rc == TQ_OK)
-		a->in_tx = 1;
-	return rc;
-}
-
-int app_tx_commit(struct app *a)
-{
-	int rc = store_commit(a->store);
-	a->in_tx = 0;
-	after_free_all(a, rc == TQ_OK);
-	return rc;
-}
-
-void app_tx_abort(struct app *a)
-{
-	store_rollback(a->store);
-	a->in_tx = 0;
-	after_free_all(a, 0);
-}
-
-void app_after_commit(struct app *a, app_after_fn fn, void *ctx, void (*free_ctx)(void *))
-{
-	struct app_after *e;
-	if (!a->in_tx) {
-		fn(ctx);
-		if (free_ctx)
-			free_ctx(ctx);
-		return;
-	}
-	e = calloc(1, sizeof *e);
-	if (!e) {
-		/* Losing an after-commit action would desynchronise memory from the store. */
-		fprintf(stderr, "tansiqd: out of memory scheduling an after-commit action\n");
-		abort();
-	}
-	e->fn = fn;
-	e->ctx = ctx;
-	e->free_ctx = free_ctx;
-	*a->after_tail = e;
-	a->after_tail = &e->next;
-}
-
-struct published {
-	struct app *app;
-	uint64_t index;
-	char *type, *track, *audience, *leaf;
-	size_t leaf_len;
-};
-
-static void publish(void *ctx)
-{
-	struct published *p = ctx;
-	p->app->log_version = p->index + 1;
-	if (p->app->sink)
-		p->app->sink(p->app->sink_ctx, p->index, p->type, p->track, p->audience, p->leaf, p->leaf_len);
-}
-
-static void published_free(void *ctx)
-{
-	struct published *p = ctx;
-	free(p->type);
-	free(p->track);
-	free(p->audience);
-	free(p->leaf);
-	free(p);
-}
-
-int app_emit(struct app *a, const struct who *actor, tq_time now, const char *type, const char *track,
-	     const char *audience, const json_t *payload, uint64_t *out_index)
-{
-	struct event e = {
-		.type = type,
-		.track = track,
-		.actor_party = actor->party[0] ? actor->party : NULL,
-		.actor_user = actor->user,
-		.actor_signature = actor->signature,
-		.actor_signed_body = actor->signed_body,
-		.time = now,
-		.payload = payload,
-	};
-	struct published *p = NULL;
-	char *leaf = NULL;
-	size_t len;
-	uint64_t index;
-	int rc;
-
-	if (!event_type_known(type)) {
-		/* core/event_types.c is the one list; an emitter outside it is a bug. */
-		fprintf(stderr, "tansiqd: event type %s is not in core/event_types.c\n", type ? type : "(null)");
-		return TQ_EINTERNAL;
-	}
-	randombytes_buf(e.salt, sizeof e.salt);
-	if ((rc = event_encode(&e, &leaf, &len)))
-		return rc;
-	if ((rc = store_event_append(a->store, type, track, audience, leaf, len, &index)))
-		goto fail;
-	p = calloc(1, sizeof *p);
-	if (!p) {
-		rc = TQ_ENOMEM;
-		goto fail;
-	}
-	p->app = a;
-	p->index = index;
-	p->type = strdup(type);
-	p->track = track ? strdup(track) : NULL;
-	p->audience = strdup(audience);
-	p->leaf = leaf;
-	p->leaf_len = len;
-	if (!p->type || !p->audience || (track && !p->track)) {
-		leaf = NULL;
-		published_free(p);
-		return TQ_ENOMEM;
-	}
-	app_after_commit(a, publish, p, published_free);
-	if (out_index)
-		*out_index = index;
-	return TQ_OK;
-fail:
-	free(leaf);
-	return rc;
 }
 
 void app_new_id(const char *prefix, tq_time now, char out[APP_ID_BUFSZ])
@@ -324,20 +177,23 @@ int app_track(struct app *a, const char *id, json_t **out)
 
 int app_track_settings(const json_t *track, struct track_settings *out)
 {
+	json_t *s = NULL;
 	settings_defaults(out);
-	json_t *s = json_object_get(track, "settings");
+	if (json_unpack((json_t *)track, "{s?o}", "settings", &s))
+		return TQ_EINVALID;
 	return s ? settings_merge_json(out, s, NULL) : TQ_OK;
 }
 
 const char *app_member_role(const json_t *track, const char *party)
 {
 	size_t i;
-	json_t *m;
-	if (!party || !party[0])
+	json_t *m, *members = NULL;
+	if (!party || !party[0] || json_unpack((json_t *)track, "{s:o}", "members", &members))
 		return NULL;
-	json_array_foreach(json_object_get(track, "members"), i, m) {
-		if (strcmp(json_string_value(json_object_get(m, "party")) ?: "", party) == 0)
-			return json_string_value(json_object_get(m, "role"));
+	json_array_foreach(members, i, m) {
+		const char *p = NULL, *role = NULL;
+		if (!json_unpack(m, "{s:s, s?s}", "party", &p, "role", &role) && !strcmp(p, party))
+			return role;
 	}
 	return NULL;
 }

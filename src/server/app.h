@@ -2,10 +2,8 @@
  * app — the server's state and the one way in for every write.
  *
  * A request runs under app->lock: reads see a consistent store, and writes are
- * serialised (one writer, as architecture.md asks). For a write the HTTP layer
- * calls app_tx_begin, the handler changes state and emits events, and
- * app_tx_commit makes it durable and only then runs the after-commit actions
- * (index updates, live fan-out). app_tx_abort discards all of it.
+ * serialised (one writer, as architecture.md asks). Every write goes through
+ * a batch of commit.h, applied in one transaction.
  */
 #ifndef TQ_APP_H
 #define TQ_APP_H
@@ -33,20 +31,13 @@ struct who {
 	const char *signed_body;
 };
 
-typedef void (*app_after_fn)(void *ctx);
-struct app_after {
-	app_after_fn fn;
-	void (*free_ctx)(void *ctx);
-	void *ctx;
-	struct app_after *next;
-};
-
 /* Hook for live fan-out (SSE): called after commit for each event, in order. */
 typedef void (*app_event_sink)(void *sink_ctx, uint64_t index, const char *type, const char *track,
 			       const char *audience, const char *leaf, size_t leaf_len);
 
 struct ratelimit;
 struct cache;
+struct commit;
 struct app {
 	pthread_mutex_t lock;
 	struct store *store;
@@ -56,9 +47,10 @@ struct app {
 	uint8_t sign_sk[64];              /* Ed25519 secret key; wiped at exit */
 	uint8_t sign_pk[32];
 	size_t max_body;
-	/* pending after-commit actions of the transaction in progress */
-	struct app_after *after_head, **after_tail;
-	int in_tx;
+	/* the batch whose transaction is open (commit_open), if any */
+	struct commit *open_batch;
+	/* called after a commit that set a deadline (the sweeper's wake-up) */
+	void (*deadlines_changed)(void *app);
 	app_event_sink sink;
 	void *sink_ctx;
 	/* the log size after the last commit: names a state of the cell (cache.h) */
@@ -88,17 +80,6 @@ void app_close(struct app *a);
 
 /* Catches up with commits of other nodes (a->sync), with the lock held. */
 TQ_MUST_USE int app_sync(struct app *a);
-TQ_MUST_USE int app_tx_begin(struct app *a);
-TQ_MUST_USE int app_tx_commit(struct app *a);
-void app_tx_abort(struct app *a);
-/* Schedules fn(ctx) to run after the current transaction commits; free_ctx runs
- * either way. Outside a transaction fn runs at once. */
-void app_after_commit(struct app *a, app_after_fn fn, void *ctx, void (*free_ctx)(void *));
-
-/* Appends an event to the log inside the current transaction. payload is
- * borrowed. audience is the visibility tag from auth_audience(). */
-TQ_MUST_USE int app_emit(struct app *a, const struct who *actor, tq_time now, const char *type,
-			 const char *track, const char *audience, const json_t *payload, uint64_t *out_index);
 
 /* New server-assigned id: "<prefix>_" + 26 Crockford base32 characters that sort
  * by creation time (48-bit ms) then randomness (80 bits). */

@@ -51,7 +51,7 @@ static void *follower_main(void *arg)
 		} else if (rc >= 0)
 			quiet = 0;
 		pthread_mutex_lock(&a->lock);
-		if (!a->in_tx && follow_sync(a) != TQ_OK) {
+		if (!a->open_batch && follow_sync(a) != TQ_OK) {
 			/* retried at the next round */
 		}
 		pthread_mutex_unlock(&a->lock);

@@ -1,5 +1,7 @@
 #include "server/hub.h"
 
+#include "server/commit.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
@@ -447,7 +449,7 @@ static void revoke_run(void *ctx)
 	pthread_mutex_unlock(&h->mu);
 }
 
-static void revoke_schedule(struct app *a, const char *user, const uint8_t *session)
+static void revoke_schedule(struct app *a, struct commit *c, const char *user, const uint8_t *session)
 {
 	struct hub *h = hub_of(a);
 	struct revoke *rv;
@@ -460,17 +462,17 @@ static void revoke_schedule(struct app *a, const char *user, const uint8_t *sess
 	} else if (user) {
 		snprintf(rv->user, sizeof rv->user, "%s", user);
 	}
-	app_after_commit(a, revoke_run, rv, free);
+	commit_after(c, revoke_run, rv, free);
 }
 
-void hub_revoke_user_after_commit(struct app *a, const char *user)
+void hub_revoke_user_after_commit(struct app *a, struct commit *c, const char *user)
 {
-	revoke_schedule(a, user, NULL);
+	revoke_schedule(a, c, user, NULL);
 }
 
-void hub_revoke_session_after_commit(struct app *a, const uint8_t session[32])
+void hub_revoke_session_after_commit(struct app *a, struct commit *c, const uint8_t session[32])
 {
-	revoke_schedule(a, NULL, session);
+	revoke_schedule(a, c, NULL, session);
 }
 
 unsigned hub_stream_count(struct hub *h)

@@ -97,8 +97,9 @@ TQ_MUST_USE int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const 
 /* Ends, after the current transaction commits, every stream of a user (its
  * account was deleted) or of a console session (it was ended). No event
  * committed later reaches them. No-op without a hub. */
-void hub_revoke_user_after_commit(struct app *a, const char *user);
-void hub_revoke_session_after_commit(struct app *a, const uint8_t session[32]);
+struct commit;
+void hub_revoke_user_after_commit(struct app *a, struct commit *c, const char *user);
+void hub_revoke_session_after_commit(struct app *a, struct commit *c, const uint8_t session[32]);
 
 /* Open streams now (for tests and /v1/health-style reporting). */
 unsigned hub_stream_count(struct hub *h);

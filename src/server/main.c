@@ -282,12 +282,15 @@ static int initialise(const char *dir, const char *store, char token_out[TOKEN_B
 	struct req r = {.app = &app, .now = app_now()};
 	snprintf(r.who.user, sizeof r.who.user, "tansiqd");
 	snprintf(r.who.role, sizeof r.who.role, "server");
-	if (app_tx_begin(&app) || api_user_create(&r, "admin", NULL, "admin", NULL, &admin) || app_tx_commit(&app)) {
+	if (commit_new(&app, &r.who, r.now, &r.commit) ||
+	    api_user_create(&r, "admin", NULL, "admin", NULL, &admin) || commit_apply(r.commit)) {
 		fprintf(stderr, "tansiqd: cannot create the cell admin: %s\n", r.detail);
-		app_tx_abort(&app);
+		commit_free(r.commit);
+		json_decref(admin);
 		app_close(&app);
 		return EXIT_STORE;
 	}
+	commit_free(r.commit);
 	snprintf(token_out, TOKEN_BUFSZ, "%s", json_string_value(json_object_get(admin, "token")));
 	json_decref(admin);
 	app_close(&app);
@@ -388,7 +391,7 @@ static int serve(const struct options *o)
 		app_close(&app);
 		return EXIT_STORE;
 	}
-	if (sweeper_start(&app)) {
+	if (api_deadlines_register(&app) || sweeper_start(&app)) {
 		witness_stop(&app);
 		follow_stop(&app);
 		hub_close(&app);

@@ -1,6 +1,7 @@
 /*
- * routes — every route table of the API, in matching order, and the hooks
- * that modules with per-track memory register for track changes.
+ * routes — every route table of the API, in matching order, the hooks that
+ * modules with per-track memory register for track changes, and the deadline
+ * kinds each module handles (registered with the sweeper at start-up).
  */
 #include "server/api.h"
 #include "server/engines.h"
@@ -19,17 +20,32 @@ const struct route *const http_route_tables[] = {
 	NULL,
 };
 
-void api_track_changed(struct app *a, const json_t *track)
+void api_track_changed(struct app *a, struct commit *c, const json_t *track)
 {
-	engines_track_changed(a, track); /* conflict engines: margins after commit */
+	engines_track_changed(a, c, track); /* conflict engines: margins after commit */
 }
 
-/* Deadline kinds and the module that fires each (see sweeper.h). */
-const struct sweeper_kind sweeper_kinds[] = {
-	{"threat.respond", api_threat_lapse},
-	{"dispute.respond", api_dispute_escalate},
-	{"dispute.resolve", api_dispute_escalate},
-	{"message.ack", api_hotline_ack_due},
-	{"activity.start", api_activity_start}, {"activity.end", api_activity_end},
-	{NULL, NULL},
-};
+/* Handlers that still write the store directly run in the batch's open
+ * transaction (commit_open) until they stage. */
+#define DIRECT(name, fn)                                                                                     \
+	static int name(struct commit *c, const struct store_deadline *d)                                   \
+	{                                                                                                    \
+		int rc = commit_open(c);                                                                     \
+		return rc ? rc : fn(commit_app(c), d, commit_now(c));                                        \
+	}
+DIRECT(threat_lapse, api_threat_lapse)
+DIRECT(dispute_escalate, api_dispute_escalate)
+DIRECT(hotline_ack_due, api_hotline_ack_due)
+
+int api_deadlines_register(struct app *a)
+{
+	int rc;
+	if ((rc = sweeper_register(a, "threat.respond", threat_lapse)) ||
+	    (rc = sweeper_register(a, "dispute.respond", dispute_escalate)) ||
+	    (rc = sweeper_register(a, "dispute.resolve", dispute_escalate)) ||
+	    (rc = sweeper_register(a, "message.ack", hotline_ack_due)) ||
+	    (rc = sweeper_register(a, "activity.start", api_activity_start)) ||
+	    (rc = sweeper_register(a, "activity.end", api_activity_end)))
+		return rc;
+	return TQ_OK;
+}

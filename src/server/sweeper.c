@@ -24,11 +24,18 @@ struct failing {
 	int seen;
 };
 
+struct sweeper_kind {
+	const char *kind;
+	sweeper_fire_fn fire;
+};
+
 struct sweeper {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	int stop, poked;
+	int started, stop, poked;
+	struct sweeper_kind kinds[SWEEPER_MAX_KINDS];
+	size_t nkinds;
 	/* The fields below are used under app->lock only. */
 	struct failing failing[SWEEP_MAX_FAILING];
 	size_t nfailing;
@@ -36,11 +43,38 @@ struct sweeper {
 	unsigned fault_left;
 };
 
-static const struct sweeper_kind *kind_of(const char *kind)
+static struct sweeper *state(struct app *a)
 {
-	for (const struct sweeper_kind *k = sweeper_kinds; k->kind; k++)
-		if (strcmp(k->kind, kind) == 0)
-			return k;
+	struct sweeper *s = a->sweeper;
+	if (s)
+		return s;
+	if (!(s = calloc(1, sizeof *s)))
+		return NULL;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	a->sweeper = s;
+	return s;
+}
+
+int sweeper_register(struct app *a, const char *kind, sweeper_fire_fn fire)
+{
+	struct sweeper *s = state(a);
+	if (!s)
+		return TQ_ENOMEM;
+	if (s->nkinds == SWEEPER_MAX_KINDS)
+		return TQ_EINVALID;
+	for (size_t i = 0; i < s->nkinds; i++)
+		if (!strcmp(s->kinds[i].kind, kind))
+			return TQ_EINVALID;
+	s->kinds[s->nkinds++] = (struct sweeper_kind){kind, fire};
+	return TQ_OK;
+}
+
+static const struct sweeper_kind *kind_of(const struct sweeper *s, const char *kind)
+{
+	for (size_t i = 0; i < s->nkinds; i++)
+		if (strcmp(s->kinds[i].kind, kind) == 0)
+			return &s->kinds[i];
 	return NULL;
 }
 
@@ -72,28 +106,26 @@ static void failing_remove(struct sweeper *s, struct failing *f)
 	*f = s->failing[--s->nfailing];
 }
 
-/* One deadline in one transaction: the handler's events and the "fired" mark commit together.
- * TQ_ENOTFOUND: another node fired it since it was read (shared database); nothing to do. */
+/* One deadline in one batch: the handler's changes and the "fired" mark commit together.
+ * The mark is staged first, as the claim: TQ_ENOTFOUND when another node fired it since
+ * it was read (shared database); nothing to do. */
 static int fire_one(struct app *a, struct sweeper *s, const struct store_deadline *d, tq_time now)
 {
-	const struct sweeper_kind *k = kind_of(d->kind);
-	int rc;
-	if ((rc = app_tx_begin(a)))
-		return rc;
-	/* Claimed first, inside the transaction: in a shared database another node
-	 * may have fired it since it was read. */
-	rc = store_deadline_fired(a->store, d->object_id, d->kind);
+	const struct sweeper_kind *k = kind_of(s, d->kind);
+	struct commit *c = NULL;
+	int rc = commit_new(a, &sweeper_who, now, &c);
+	if (rc == TQ_OK)
+		rc = commit_deadline_fired(c, d->object_id, d->kind);
 	if (rc == TQ_OK && s->fault_left && strcmp(s->fault_kind, d->kind) == 0) {
 		s->fault_left--;
 		rc = TQ_EIO;
 	} else if (rc == TQ_OK && k) {
-		rc = k->fire(a, d, now); /* unknown kinds are retired, not retried */
+		rc = k->fire(c, d); /* unknown kinds are retired, not retried */
 	}
 	if (rc == TQ_OK)
-		rc = app_tx_commit(a);
-	else
-		app_tx_abort(a);
-	return rc;
+		rc = commit_apply(c);
+	commit_free(c);
+	return rc == COMMIT_STALE ? TQ_OK : rc; /* stale: still due, fired at the next round */
 }
 
 /* Fires what is due (app->lock held, no transaction open); returns when to look again.
@@ -217,19 +249,20 @@ static void *sweeper_main(void *arg)
 	}
 }
 
+static void deadlines_changed(void *app)
+{
+	sweeper_poke(app);
+}
+
 int sweeper_start(struct app *a)
 {
-	struct sweeper *s = calloc(1, sizeof *s);
+	struct sweeper *s = state(a);
 	if (!s)
 		return TQ_ENOMEM;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cond, NULL);
-	a->sweeper = s;
-	if (pthread_create(&s->thread, NULL, sweeper_main, a) != 0) {
-		a->sweeper = NULL;
-		free(s);
+	if (pthread_create(&s->thread, NULL, sweeper_main, a) != 0)
 		return TQ_EIO;
-	}
+	s->started = 1;
+	a->deadlines_changed = deadlines_changed;
 	return TQ_OK;
 }
 
@@ -238,11 +271,13 @@ void sweeper_stop(struct app *a)
 	struct sweeper *s = a->sweeper;
 	if (!s)
 		return;
+	a->deadlines_changed = NULL;
 	pthread_mutex_lock(&s->mu);
 	s->stop = 1;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
+	if (s->started)
+		pthread_join(s->thread, NULL);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
@@ -252,7 +287,7 @@ void sweeper_stop(struct app *a)
 void sweeper_poke(struct app *a)
 {
 	struct sweeper *s = a->sweeper;
-	if (!s)
+	if (!s || !s->started)
 		return;
 	pthread_mutex_lock(&s->mu);
 	s->poked = 1;
@@ -260,15 +295,9 @@ void sweeper_poke(struct app *a)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static void poke_after_commit(void *ctx)
-{
-	sweeper_poke(ctx);
-}
-
 int sweeper_schedule(struct app *a, const char *track, const char *object_id, const char *kind, tq_time due)
 {
-	int rc = store_deadline_set(a->store, track, object_id, kind, due);
-	if (rc == TQ_OK)
-		app_after_commit(a, poke_after_commit, a, NULL);
-	return rc;
+	if (!a->open_batch)
+		return TQ_EINTERNAL;
+	return commit_deadline(a->open_batch, track, object_id, kind, due);
 }

@@ -4,32 +4,33 @@
  * Deadlines live in the store (store_deadline_set, inside the transaction of
  * the change that creates them), so a deadline that passed while tansiqd was
  * down fires at the next start. One thread waits until the earliest unfired
- * deadline, then, under the app lock and in one transaction per deadline,
- * calls the handler registered for its kind and marks it fired: the events a
- * handler emits and the "fired" mark commit together, so a crash between them
+ * deadline, then, under the app lock, calls the handler registered for its
+ * kind with a fresh batch (commit.h) and stages the "fired" mark in it: the
+ * handler's changes and the mark commit together, so a crash between them
  * cannot fire a deadline twice or lose it.
+ *
+ * Modules register their kinds (sweeper_register) before sweeper_start; the
+ * sweeper knows nothing of them otherwise.
  *
  * A handler that fails leaves its deadline unfired; it is retried after a growing,
  * bounded delay (core/backoff.h), with one line on stderr per failed attempt, and
  * never holds up the thread or other deadlines in a loop.
- *
- * Handlers are listed in routes.c (sweeper_kinds), one line per kind.
  */
 #ifndef TQ_SWEEPER_H
 #define TQ_SWEEPER_H
 
 #include "server/app.h"
+#include "server/commit.h"
 
-/* Called with the app lock held and a transaction open. Returns 0 or a
- * tq_err; on error the transaction is rolled back and retried later. */
-typedef int (*sweeper_fire_fn)(struct app *a, const struct store_deadline *d, tq_time now);
+/* Called with the app lock held; stages its changes in c (actor sweeper_who,
+ * time = now). Returns 0 or a tq_err; on error nothing is written and the
+ * deadline is retried later. */
+typedef int (*sweeper_fire_fn)(struct commit *c, const struct store_deadline *d);
 
-struct sweeper_kind {
-	const char *kind;       /* "message.ack", "threat.respond", … */
-	sweeper_fire_fn fire;
-};
-
-extern const struct sweeper_kind sweeper_kinds[];
+#define SWEEPER_MAX_KINDS 32
+/* Registers the handler of deadline kind ("message.ack", …); kind is borrowed
+ * (a literal). TQ_EINVALID when full or already registered. */
+TQ_MUST_USE int sweeper_register(struct app *a, const char *kind, sweeper_fire_fn fire);
 
 /* The identity clock-driven events are recorded under. */
 extern const struct who sweeper_who;
@@ -45,7 +46,8 @@ void sweeper_run_due(struct app *a);
 /* Test hook (only reachable with --test-hooks): the next `failures` attempts of
  * deadlines of this kind fail as a store failure would. app->lock held. */
 void sweeper_test_fail(struct app *a, const char *kind, unsigned failures);
-/* Sets a deadline in the current transaction and pokes the sweeper after commit. */
+/* Sets a deadline in the transaction open for the app's batch (commit_open
+ * callers; staged writers use commit_deadline). */
 TQ_MUST_USE int sweeper_schedule(struct app *a, const char *track, const char *object_id, const char *kind,
 				 tq_time due);
 

@@ -39,15 +39,19 @@ def test_console_lists_exactly_the_core_types():
 
 
 def server_literals():
-    """String literals in the server's C sources named like event types (an object noun of the list,
-    a dot, a verb), minus the sweeper's deadline kinds (routes.c sweeper_kinds)."""
+    """String literals named like event types (an object noun of the list, a dot, a verb) in the
+    server's C sources and in the core workflow modules that decide which events a command produces
+    (every src/core/*.c but the list itself), minus the sweeper's deadline kinds (registered in
+    routes.c)."""
     literals = set()
-    for name in glob.glob(os.path.join(ROOT, "src", "server", "*.c")):
+    sources = glob.glob(os.path.join(ROOT, "src", "server", "*.c")) + [
+        name for name in glob.glob(os.path.join(ROOT, "src", "core", "*.c")) if name != CORE]
+    for name in sources:
         with open(name, encoding="utf-8") as f:
             code = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
         literals |= set(re.findall(r'"(' + TYPE + r')"', code))
     with open(os.path.join(ROOT, "src", "server", "routes.c"), encoding="utf-8") as f:
-        kinds = set(re.findall(r'\{"(' + TYPE + r')", api_', f.read()))
+        kinds = set(re.findall(r'sweeper_register\(a, "(' + TYPE + r')"', f.read()))
     assert "threat.respond" in kinds and "message.ack" in kinds
     nouns = {t.split(".")[0] for t in core_types()}   # field paths like "window.end" are not events
     return {x for x in literals if x.split(".")[0] in nouns} - kinds
