@@ -711,9 +711,16 @@ static void fail(struct parse *ps, int err)
 	XML_StopParser(ps->p, XML_FALSE);
 }
 
+/* Copies an attribute, cut to the buffer at a whole UTF-8 character. */
 static void copy_attr(char *dst, size_t len, const char *v)
 {
 	snprintf(dst, len, "%s", v ? v : "");
+	size_t n = strlen(dst);
+	if (v && strlen(v) > n) {
+		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--; /* v[n] continues a character that the cut split: drop its start too */
+		dst[n] = '\0';
+	}
 }
 
 static const char *attr(const XML_Char **atts, const char *name)

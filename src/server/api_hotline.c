@@ -291,6 +291,30 @@ done:
 	return rc;
 }
 
+/* The CoT gateway's GeoChat: POST …/messages as user w, with the same checks
+ * and the same commit path as over HTTP (viewer refused, transaction). */
+int api_hotline_post_as(struct app *a, const struct who *w, const char *track, json_t *body, char *detail,
+			size_t detail_len)
+{
+	struct req r = {.app = a, .who = *w, .method = "POST", .json = body};
+	int rc;
+	r.param[0] = track;
+	pthread_mutex_lock(&a->lock);
+	r.now = app_now();
+	if (strcmp(w->role, "viewer") == 0)
+		rc = req_fail(&r, TQ_EFORBIDDEN, "a viewer may not write");
+	else if ((rc = app_tx_begin(a)))
+		req_fail(&r, rc, "the store is busy");
+	else if ((rc = message_create(&r)) || r.status != 201)
+		app_tx_abort(a);
+	else if ((rc = app_tx_commit(a)))
+		req_fail(&r, rc, "the change could not be committed");
+	pthread_mutex_unlock(&a->lock);
+	snprintf(detail, detail_len, "%s", r.detail);
+	json_decref(r.out);
+	return rc ? rc : (r.status == 201 ? TQ_OK : TQ_EINTERNAL);
+}
+
 /* ---- GET /v1/tracks/:t/messages, GET …/:id ------------------------------------ */
 
 struct list_ctx {

@@ -39,6 +39,10 @@ struct hub {
 	int closing, stop;
 	long heartbeat_ms;
 	struct hub_sub *subs;
+	struct {
+		hub_listener_fn fn;
+		void *ctx;
+	} listeners[HUB_LISTENERS_MAX];
 };
 
 /* ---- subscriber buffers (hub->mu held) ------------------------------------ */
@@ -128,6 +132,10 @@ static void hub_sink(void *ctx, uint64_t index, const char *type, const char *tr
 	struct hub *h = ctx;
 	char *rec = NULL;
 	size_t rec_len = 0;
+	/* Listeners change only under the app lock, which the caller holds. */
+	for (int i = 0; i < HUB_LISTENERS_MAX; i++)
+		if (h->listeners[i].fn)
+			h->listeners[i].fn(h->listeners[i].ctx, index, type, track, audience, leaf, leaf_len);
 	pthread_mutex_lock(&h->mu);
 	for (struct hub_sub *s = h->subs; s && !h->closing; s = s->next_sub) {
 		/* A subscriber still catching up reads this event from the store later. */
@@ -384,6 +392,29 @@ int hub_start(struct app *a)
 	a->sink_ctx = h;
 	pthread_mutex_unlock(&a->lock);
 	return TQ_OK;
+}
+
+int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx)
+{
+	int rc = TQ_ENOMEM;
+	pthread_mutex_lock(&h->app->lock);
+	for (int i = 0; i < HUB_LISTENERS_MAX && rc; i++)
+		if (!h->listeners[i].fn) {
+			h->listeners[i].fn = fn;
+			h->listeners[i].ctx = ctx;
+			rc = TQ_OK;
+		}
+	pthread_mutex_unlock(&h->app->lock);
+	return rc;
+}
+
+void hub_unlisten(struct hub *h, hub_listener_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&h->app->lock);
+	for (int i = 0; i < HUB_LISTENERS_MAX; i++)
+		if (h->listeners[i].fn == fn && h->listeners[i].ctx == ctx)
+			h->listeners[i].fn = NULL;
+	pthread_mutex_unlock(&h->app->lock);
 }
 
 struct hub *hub_of(struct app *a)

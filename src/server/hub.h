@@ -58,4 +58,14 @@ struct hub *hub_of(struct app *a);
 TQ_MUST_USE int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const struct who *who,
 			      const char *track, uint64_t from, int live, struct MHD_Response **out);
 
+/* A second kind of subscriber (the CoT gateway): fn runs after each commit,
+ * under the app lock, for every event, before the SSE streams get it; it must
+ * not block (append to its own bounded buffers and return). At most
+ * HUB_LISTENERS_MAX; add before serving, remove before hub_free. */
+#define HUB_LISTENERS_MAX 4
+typedef void (*hub_listener_fn)(void *ctx, uint64_t index, const char *type, const char *track,
+				const char *audience, const char *leaf, size_t leaf_len);
+TQ_MUST_USE int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx);
+void hub_unlisten(struct hub *h, hub_listener_fn fn, void *ctx);
+
 #endif
