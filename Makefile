@@ -1,6 +1,7 @@
 # tansiq — the front door. `make demo` and `make test` are all a newcomer needs.
 #
 #   make demo    install what is missing, build, start tansiqd --demo on http://127.0.0.1:8080
+#                (and TAK/CoT on ssl://127.0.0.1:8089, a data package per demo user in DATA/tak/)
 #   make test    install what is missing, build with ASan+UBSan, run unit and end-to-end tests
 #   make fuzz    run the six libFuzzer harnesses for FUZZ_SECONDS each
 #   make bench   run the benchmarks (installs PostgreSQL/PostGIS, nginx, wrk)
@@ -9,6 +10,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-test
 DATA       ?= ./tansiq-data
 LISTEN     ?= 127.0.0.1:8080
+COT_LISTEN ?= 127.0.0.1:8089
 PYTHON     ?= /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
@@ -32,7 +34,7 @@ web-deps: deps
 		npm ci --no-audit --no-fund; fi
 
 demo: build web-deps
-	./$(BUILD)/tansiqd --demo --data $(DATA) --listen $(LISTEN)
+	./$(BUILD)/tansiqd --demo --data $(DATA) --listen $(LISTEN) --cot-listen $(COT_LISTEN)
 
 $(TEST_BUILD)/build.ninja:
 	meson setup $(TEST_BUILD) -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
@@ -46,7 +48,7 @@ unit: test-build
 e2e: test-build
 	TANSIQD=$(CURDIR)/$(TEST_BUILD)/tansiqd $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
-test: test-build
+test: test-build web-deps  # web-deps: the TAK client libraries the e2e tests drive
 	@bash scripts/test.sh $(TEST_BUILD)
 
 fuzz: deps
