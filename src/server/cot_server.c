@@ -42,7 +42,7 @@ struct conn {
 	struct who who;             /* valid once identified */
 	/* inbound (loop thread only) */
 	char *in;
-	size_t in_len;
+	size_t in_len, in_cap;
 	int ignored;
 	/* outbound: under srv->mu */
 	int live;                   /* receives published events */
@@ -450,9 +450,16 @@ static int conn_consume(struct conn *c)
 static int conn_read(struct conn *c)
 {
 	for (;;) {
-		if (!c->in && !(c->in = malloc(IN_BUFFER_MAX)))
-			return -1;
-		size_t room = IN_BUFFER_MAX - c->in_len;
+		/* The buffer grows to IN_BUFFER_MAX only while a large event arrives. */
+		if (c->in_len + READ_CHUNK / 4 > c->in_cap && c->in_cap < IN_BUFFER_MAX) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 4096;
+			char *g = realloc(c->in, cap < IN_BUFFER_MAX ? cap : IN_BUFFER_MAX);
+			if (!g)
+				return -1;
+			c->in = g;
+			c->in_cap = cap < IN_BUFFER_MAX ? cap : IN_BUFFER_MAX;
+		}
+		size_t room = c->in_cap - c->in_len;
 		ssize_t n;
 		if (room == 0)
 			return -1; /* cannot happen: consume leaves at most COT_EVENT_MAX */

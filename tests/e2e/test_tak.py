@@ -477,3 +477,73 @@ def test_plain_cot_only_on_loopback_and_only_as_a_named_user(tmp_path):
         out = subprocess.run([TANSIQD, "--data", s.data, "--listen", f"127.0.0.1:{free_port()}", *extra],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 1 and msg in out.stderr, (extra, out.stderr)
+
+
+def test_plain_cot_on_loopback_acts_as_the_named_user(tmp_path):
+    s = Server(tmp_path / "d")
+    port = free_port()
+    s.start("--demo", "--cot-listen", f"127.0.0.1:{port}", "--cot-insecure", "--cot-insecure-user", "sy")
+    try:
+        tokens = json.load(open(os.path.join(s.data, "demo-tokens.json")))
+        zones = {z["id"] for z in s.get("/v1/tracks/il-sy/zones", tokens["SY"]).json()["items"]
+                 if z["status"] in ("proposed", "in_force")}
+        tr_il = {z["id"] for z in s.get("/v1/tracks/tr-il/zones", tokens["IL"]).json()["items"]}
+        assert zones and tr_il
+        got = b""
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            deadline = time.monotonic() + 10
+            while not all(z.encode() in got for z in zones):
+                assert time.monotonic() < deadline, "SY's zones did not arrive over plain TCP"
+                got += c.recv(65536)
+        assert not any(z.encode() in got for z in tr_il)  # SY's visibility, not more
+    finally:
+        s.stop()
+
+
+def test_a_client_that_does_not_read_is_cut_off_and_never_slows_the_writers(tak):
+    """Like a slow SSE subscriber: its bounded buffer fills, the server closes it, and
+    writes keep answering at once."""
+    uid = tak.user("IL")
+    cert, key = tak.certificate(uid)
+    cf, kf = os.path.join(tak.tmp, "slow-cert.pem"), os.path.join(tak.tmp, "slow-key.pem")
+    open(cf, "w").write(cert)
+    open(kf, "w").write(key)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.load_cert_chain(cf, kf)
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", tak.cot_port))
+    tls = ctx.wrap_socket(raw)
+    tls.recv(1)  # connected and identified; from now on it reads nothing
+    log = tak.srv.log.name
+    tak.srv.log.flush()
+    marker = f"({uid}): closing: too slow"
+    text = "x" * 60000
+    worst, cut = 0.0, False
+    for i in range(600):
+        t0 = time.monotonic()
+        r = tak.srv.post("/v1/tracks/il-sy/messages", tak.tokens["IL"],
+                         {"to": "all", "precedence": "routine", "subject": f"bulk {i}", "body": text})
+        worst = max(worst, time.monotonic() - t0)
+        assert r.status_code == 201, r.text
+        if i % 10 == 9 and marker in open(log, encoding="utf-8", errors="replace").read():
+            cut = True
+            break
+    assert cut, "the client that reads nothing was never cut off"
+    assert worst < 2.0, f"a write took {worst:.2f} s while a client was not reading"
+    # What the kernel still holds drains, then the stream ends: the server closed it.
+    tls.settimeout(10)
+    total = 0
+    try:
+        while True:
+            chunk = tls.recv(65536)
+            if not chunk:
+                break
+            total += len(chunk)
+    except (ssl.SSLError, ConnectionError):
+        pass
+    tls.close()
+    assert total < (i + 1) * 60000, "the client got everything: it was not cut off"
