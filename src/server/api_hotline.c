@@ -24,6 +24,7 @@
 #include "core/settings.h"
 #include "server/auth.h"
 #include "server/input.h"
+#include "server/ratelimit.h"
 #include "server/sweeper.h"
 
 #define MSG_TYPE "message"
@@ -292,7 +293,8 @@ done:
 }
 
 /* The CoT gateway's GeoChat: POST …/messages as user w, with the same checks
- * and the same commit path as over HTTP (viewer refused, transaction). */
+ * and the same commit path as over HTTP (the user's rate limit, viewer
+ * refused, one transaction). */
 int api_hotline_post_as(struct app *a, const struct who *w, const char *track, json_t *body, char *detail,
 			size_t detail_len)
 {
@@ -301,7 +303,9 @@ int api_hotline_post_as(struct app *a, const struct who *w, const char *track, j
 	r.param[0] = track;
 	pthread_mutex_lock(&a->lock);
 	r.now = app_now();
-	if (strcmp(w->role, "viewer") == 0)
+	if (a->rate_user && (r.retry_after = ratelimit_take(a->rate_user, w->user, r.now)))
+		rc = req_fail(&r, TQ_ERATE, "too many requests from this user; retry in %d s", r.retry_after);
+	else if (strcmp(w->role, "viewer") == 0)
 		rc = req_fail(&r, TQ_EFORBIDDEN, "a viewer may not write");
 	else if ((rc = app_tx_begin(a)))
 		req_fail(&r, rc, "the store is busy");

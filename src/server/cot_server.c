@@ -235,7 +235,13 @@ static int conn_go_live(struct conn *c)
 	pthread_mutex_lock(&a->lock);
 	sn.view.party = c->who.party;
 	sn.view.now = app_now();
-	rc = store_track_all(a->store, &tracks);
+	/* Again under the lock: a user deleted since the handshake's check had its
+	 * user.deleted event published while this connection was not yet live. */
+	struct store_user u;
+	if ((rc = store_user_get(a->store, c->who.user, &u)) == TQ_OK)
+		store_user_clear(&u);
+	if (!rc)
+		rc = store_track_all(a->store, &tracks);
 	json_array_foreach(tracks, i, t) {
 		const char *tid = json_string_value(json_object_get(t, "id"));
 		const char *role = app_member_role(t, c->who.party);

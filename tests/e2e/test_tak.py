@@ -466,6 +466,20 @@ def test_init_creates_the_cell_ca_and_an_old_data_dir_gets_one_at_first_cot_star
         assert stat.S_IMODE(os.stat(os.path.join(s.data, "ca.key")).st_mode) == 0o600
     finally:
         s.stop()
+    # Without --cot-listen: certificates are still issued (the CA exists), packages are not.
+    s.start()
+    try:
+        assert s.post("/v1/parties", s.admin, {"id": "IL", "name": "Israel"}).status_code == 201
+        uid = s.post("/v1/users", s.admin, {"name": "il", "party": "IL", "role": "operator"}).json()["id"]
+        r = s.post(f"/v1/users/{uid}/certificate", s.admin, {"csr": new_csr()[1]})
+        assert r.status_code == 201 and r.json()["ca"] == open(os.path.join(s.data, "ca.pem")).read()
+        problem(s.get(f"/v1/users/{uid}/tak-package", s.admin), 409)
+        # The cell admin (the first user.created of the log) has no party: no certificate for it.
+        first_event = s.get("/v1/log/entries?from=0&to=1", s.admin).json()["items"][0]["event"]
+        assert first_event["type"] == "user.created" and first_event["payload"]["role"] == "admin"
+        problem(s.post(f"/v1/users/{first_event['payload']['id']}/certificate", s.admin, {"csr": new_csr()[1]}), 422)
+    finally:
+        s.stop()
 
 
 def test_plain_cot_only_on_loopback_and_only_as_a_named_user(tmp_path):
