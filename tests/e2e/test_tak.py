@@ -488,7 +488,7 @@ def test_plain_cot_only_on_loopback_and_only_as_a_named_user(tmp_path):
     for extra, msg in ((["--cot-listen", "0.0.0.0:1", "--cot-insecure", "--cot-insecure-user", "admin"], "loopback"),
                        (["--cot-listen", f"127.0.0.1:{free_port()}", "--cot-insecure"], "--cot-insecure-user"),
                        (["--cot-insecure"], "--cot-listen")):
-        out = subprocess.run([TANSIQD, "--data", s.data, "--listen", f"127.0.0.1:{free_port()}", *extra],
+        out = subprocess.run([TANSIQD, "--data", s.data, *s.store_args, "--listen", f"127.0.0.1:{free_port()}", *extra],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 1 and msg in out.stderr, (extra, out.stderr)
 
