@@ -338,13 +338,20 @@ static void arm(struct conn *c, int want_out)
 	}
 }
 
-/* Sends what is pending; returns -1 when the connection must close. */
+/* Sends what is pending; returns -1 when the connection must close. The lock
+ * is let go between records, so that a committer appending to the buffers
+ * waits for at most one record's encryption and send, never for a whole
+ * backlog. */
 static int conn_flush(struct conn *c)
 {
 	struct cot_server *s = c->srv;
 	int rc = 0;
 	pthread_mutex_lock(&s->mu);
 	while (!c->dead && (c->out_len > c->out_off || c->send_retry)) {
+		pthread_mutex_unlock(&s->mu);
+		pthread_mutex_lock(&s->mu);
+		if (c->dead || !(c->out_len > c->out_off || c->send_retry))
+			break;
 		size_t n = c->out_len - c->out_off < SEND_CHUNK ? c->out_len - c->out_off : SEND_CHUNK;
 		ssize_t w;
 		if (c->tls) {

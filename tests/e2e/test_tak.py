@@ -77,7 +77,8 @@ class Agent:
         deadline = time.monotonic() + timeout
         while not pred(self):
             left = deadline - time.monotonic()
-            assert left > 0, f"timed out after {timeout} s waiting for {what}; got {[e['uid'] for e in self.events]}"
+            assert left > 0, (f"timed out after {timeout} s waiting for {what}; closed={self.closed}; "
+                              f"got {[e['uid'] for e in self.events]}")
             self._pump(min(left, 0.1))
 
     def drain(self, seconds):
