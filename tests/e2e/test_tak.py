@@ -52,6 +52,7 @@ class Agent:
         self.q = queue.Queue()
         self.events = []      # every {"ev": "cot", …} so far, with "t" = arrival time
         self.closed = False
+        self.connected = False
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -71,6 +72,8 @@ class Agent:
             self.events.append(msg)
         elif msg["ev"] == "closed":
             self.closed = True
+        elif msg["ev"] == "connected":
+            self.connected = True
 
     def wait(self, pred, timeout, what):
         """Pumps events until pred(self) holds; fails the test at timeout."""
@@ -141,6 +144,9 @@ class Tak:
         cert, key = cert_key or self.certificate(self.user(party))
         a = Agent(self, cert, key, self.tmp)
         self.agents.append(a)
+        # Node and the TAK libraries take seconds to load on a busy machine: the gateway's
+        # deadlines below count from the TLS connection, not from the process start.
+        a.wait(lambda s: s.connected or s.closed, 60, "node-tak to connect")
         return a
 
     def close(self):
