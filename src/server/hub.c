@@ -60,8 +60,7 @@ struct hub {
 	struct {
 		hub_listener_fn fn;
 		void *ctx;
-	} listeners[HUB_MAX_LISTENERS];
-	int nlisteners;
+	} listeners[HUB_LISTENERS_MAX];
 };
 
 /* ---- subscriber buffers (hub->mu held) ------------------------------------ */
@@ -169,10 +168,11 @@ static void hub_sink(void *ctx, uint64_t index, const char *type, const char *tr
 	struct hub *h = ctx;
 	char *rec = NULL;
 	size_t rec_len = 0;
-	struct hub_event ev = {index, type, track, audience, leaf, leaf_len};
+	/* Listeners change only under the app lock, which the caller holds. */
+	for (int i = 0; i < HUB_LISTENERS_MAX; i++)
+		if (h->listeners[i].fn)
+			h->listeners[i].fn(h->listeners[i].ctx, index, type, track, audience, leaf, leaf_len);
 	pthread_mutex_lock(&h->mu);
-	for (int i = 0; i < h->nlisteners; i++)
-		h->listeners[i].fn(h->listeners[i].ctx, &ev);
 	for (struct hub_sub *s = h->subs; s && !h->closing; s = s->next_sub) {
 		/* A subscriber still catching up reads this event from the store later. */
 		if (!s->live || index < s->next)
@@ -484,21 +484,6 @@ unsigned hub_stream_count(struct hub *h)
 	return n;
 }
 
-int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx)
-{
-	int rc = TQ_OK;
-	pthread_mutex_lock(&h->mu);
-	if (h->nlisteners == HUB_MAX_LISTENERS) {
-		rc = TQ_ENOMEM;
-	} else {
-		h->listeners[h->nlisteners].fn = fn;
-		h->listeners[h->nlisteners].ctx = ctx;
-		h->nlisteners++;
-	}
-	pthread_mutex_unlock(&h->mu);
-	return rc;
-}
-
 /* ---- the hub thread: resumes and heartbeats ---------------------------------- */
 
 static struct timespec deadline_in(long ms)
@@ -588,6 +573,29 @@ int hub_start(struct app *a, const struct hub_limits *limits)
 	a->sink_ctx = h;
 	pthread_mutex_unlock(&a->lock);
 	return TQ_OK;
+}
+
+int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx)
+{
+	int rc = TQ_ENOMEM;
+	pthread_mutex_lock(&h->app->lock);
+	for (int i = 0; i < HUB_LISTENERS_MAX && rc; i++)
+		if (!h->listeners[i].fn) {
+			h->listeners[i].fn = fn;
+			h->listeners[i].ctx = ctx;
+			rc = TQ_OK;
+		}
+	pthread_mutex_unlock(&h->app->lock);
+	return rc;
+}
+
+void hub_unlisten(struct hub *h, hub_listener_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&h->app->lock);
+	for (int i = 0; i < HUB_LISTENERS_MAX; i++)
+		if (h->listeners[i].fn == fn && h->listeners[i].ctx == ctx)
+			h->listeners[i].fn = NULL;
+	pthread_mutex_unlock(&h->app->lock);
 }
 
 struct hub *hub_of(struct app *a)

@@ -104,18 +104,14 @@ void hub_revoke_session_after_commit(struct app *a, struct commit *c, const uint
 /* Open streams now (for tests and /v1/health-style reporting). */
 unsigned hub_stream_count(struct hub *h);
 
-/* A second kind of subscriber: fn is called for every committed event, in
- * commit order, under the app lock (it must not block or take the app lock).
- * leaf is the event's stored bytes; audience is auth_audience()'s tag. */
-struct hub_event {
-	uint64_t index;
-	const char *type, *track, *audience;
-	const char *leaf;
-	size_t leaf_len;
-};
-typedef void (*hub_listener_fn)(void *ctx, const struct hub_event *e);
-/* At most HUB_MAX_LISTENERS; TQ_ENOMEM beyond. */
-#define HUB_MAX_LISTENERS 4
+/* A second kind of subscriber (the CoT gateway): fn runs after each commit,
+ * under the app lock, for every event, before the SSE streams get it; it must
+ * not block (append to its own bounded buffers and return). At most
+ * HUB_LISTENERS_MAX; add before serving, remove before hub_free. */
+#define HUB_LISTENERS_MAX 4
+typedef void (*hub_listener_fn)(void *ctx, uint64_t index, const char *type, const char *track,
+				const char *audience, const char *leaf, size_t leaf_len);
 TQ_MUST_USE int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx);
+void hub_unlisten(struct hub *h, hub_listener_fn fn, void *ctx);
 
 #endif
