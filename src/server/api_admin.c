@@ -297,7 +297,8 @@ static int track_create(struct req *r)
 		json_decref(track);
 		return req_fail(r, TQ_ECONFLICT, "track %s already exists", id);
 	}
-	auth_audience_track(track, audience, sizeof audience);
+	if (rc == TQ_OK)
+		rc = auth_audience_track(track, audience, sizeof audience);
 	if (rc || (rc = app_emit(r->app, &r->who, r->now, "track.created", id, audience, track, NULL))) {
 		json_decref(track);
 		return req_fail(r, rc, "store failure");
@@ -340,8 +341,8 @@ static int track_update(struct req *r)
 	}
 	json_object_set_new(track, "settings", settings_to_json(&settings));
 	api_bump(r, track);
-	auth_audience_track(track, audience, sizeof audience);
-	if ((rc = store_track_put(r->app->store, r->param[0], track, 0)) ||
+	if ((rc = auth_audience_track(track, audience, sizeof audience)) ||
+	    (rc = store_track_put(r->app->store, r->param[0], track, 0)) ||
 	    (rc = app_emit(r->app, &r->who, r->now, "track.updated", r->param[0], audience, track, NULL))) {
 		req_fail(r, rc, "store failure");
 		goto done;

@@ -417,9 +417,8 @@ int engines_conflict_save(struct app *a, const struct who *w, tq_time now, const
 			       &(struct store_obj_meta){json_string_value(json_object_get(c, "id")), tid, "conflict",
 							NULL, json_string_value(json_object_get(c, "status")), 0},
 			       c);
-	if (rc)
+	if (rc || (rc = auth_audience(track, "conflict", NULL, c, 0, audience, sizeof audience)))
 		return rc;
-	auth_audience(track, "conflict", c, 0, audience, sizeof audience);
 	return app_emit(a, w, now, event, tid, audience, c, NULL);
 }
 
@@ -758,15 +757,23 @@ int engines_obj_save(struct app *a, const struct who *w, tq_time now, const json
 {
 	char audience[AUTH_AUDIENCE_MAX];
 	const char *tid = json_string_value(json_object_get(track, "id"));
-	int rc = store_obj_put(a->store,
-			       &(struct store_obj_meta){json_string_value(json_object_get(obj, "id")), tid,
+	const char *oid = json_string_value(json_object_get(obj, "id"));
+	json_t *before = NULL;
+	/* The audience is everyone who saw the object before or sees it after. */
+	int rc = store_obj_get(a->store, tid, type_names[t], oid, &before);
+	if (rc == TQ_OK || rc == TQ_ENOTFOUND)
+		rc = auth_audience(track, type_names[t], before, obj, 0, audience, sizeof audience);
+	json_decref(before);
+	if (rc)
+		return rc;
+	rc = store_obj_put(a->store,
+			       &(struct store_obj_meta){oid, tid,
 							type_names[t],
 							json_string_value(json_object_get(obj, "declared_by")),
 							json_string_value(json_object_get(obj, "status")), 0},
 			       obj);
 	if (rc)
 		return rc;
-	auth_audience(track, type_names[t], obj, 0, audience, sizeof audience);
 	return app_emit(a, w, now, event, tid, audience, obj, NULL);
 }
 
