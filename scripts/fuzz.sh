@@ -39,7 +39,7 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextr
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-DTANSIQ_SOURCE_ROOT="\"$root\"" -I"$root/src" -I"$fuzzdir")
 # shellcheck disable=SC2207
-PKG=($(pkg-config --cflags --libs jansson geos proj libsodium libmicrohttpd sqlite3)) || exit 1
+PKG=($(pkg-config --cflags --libs jansson geos proj libsodium libmicrohttpd sqlite3 libical)) || exit 1
 
 # A replayed input slower than this fails too: slow inputs are denial-of-service
 # findings (the pole points in tests/fuzz/regressions/geo take 1.5-7 s; corpus inputs < 0.1 s).

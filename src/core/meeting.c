@@ -4,6 +4,9 @@
 #include <string.h>
 #include "core/limits.h"
 
+#define TQ_STR_(x) #x
+#define TQ_STR(x) TQ_STR_(x)
+
 /* ---- series --------------------------------------------------------------- */
 
 int meeting_may_schedule(enum vis_role role)
@@ -64,7 +67,7 @@ int meeting_series_create(const struct vis_track *t, const struct meeting_series
 		rc = rrule_expand(&s.rule, d->start, d->start, TQ_TIME_MAX, &s.start, 1, &n);
 		if (rc || n == 0) {
 			TQ_FIELD_ERROR(fe, rc ? "start" : "rrule",
-				       rc ? "is outside the years 1970..9999" : "has no occurrence at or after start");
+				       rc ? "is outside the years 1970.." TQ_STR(RRULE_LAST_YEAR) : "has no occurrence at or after start");
 			return TQ_EINVALID;
 		}
 		if (rrule_format(&s.rule, canon, sizeof canon))
