@@ -411,3 +411,75 @@ void meeting_action_free(struct meeting_action *a)
 	json_decref(a->doc);
 	a->doc = NULL;
 }
+
+/* ---- agenda --------------------------------------------------------------- */
+
+const char *const meeting_agenda_sections[][2] = {
+	{"disputes", "dispute"}, {"conflicts", "conflict"}, {"threats", "threat"},
+	{"messages", "message"}, {"actions", ACTION_TYPE},
+};
+
+static const char *str_of(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static json_t *agenda_refs(const char *type, const json_t *obj)
+{
+	json_t *refs = json_array(), *x;
+	size_t i;
+	if (strcmp(type, "conflict") == 0) {
+		json_array_foreach(json_object_get(obj, "subjects"), i, x) {
+			json_array_append_new(refs, json_pack("{s:O, s:O}", "type", json_object_get(x, "type"), "id",
+							      json_object_get(x, "id")));
+		}
+	} else if (strcmp(type, ACTION_TYPE) == 0) {
+		json_array_append_new(refs, json_pack("{s:s, s:O}", "type", "meeting", "id", json_object_get(obj, "meeting")));
+	} else {
+		json_array_foreach(json_object_get(obj, "refs"), i, x) {
+			if (json_is_object(x))
+				json_array_append(refs, x);
+		}
+	}
+	return refs;
+}
+
+json_t *meeting_agenda_item(const char *type, const json_t *obj, tq_time overdue_before)
+{
+	const char *status = str_of(obj, "status"), *summary = NULL, *section = NULL;
+	tq_time due;
+	int take = 0;
+	if (!status)
+		status = "";
+	for (size_t i = 0; i < MEETING_AGENDA_NSECTIONS; i++)
+		if (strcmp(type, meeting_agenda_sections[i][1]) == 0)
+			section = meeting_agenda_sections[i][0];
+	if (!section)
+		return NULL;
+	if (strcmp(type, "dispute") == 0) {
+		take = strcmp(status, "resolved") != 0 && strcmp(status, "withdrawn") != 0;
+		summary = str_of(obj, "subject");
+	} else if (strcmp(type, "conflict") == 0) {
+		take = strcmp(status, "open") == 0 || strcmp(status, "acknowledged") == 0;
+		summary = str_of(obj, "kind");
+	} else if (strcmp(type, "threat") == 0) {
+		take = strcmp(status, "lapsed") == 0;
+		summary = str_of(obj, "category");
+	} else if (strcmp(type, "message") == 0) {
+		take = json_is_true(json_object_get(obj, "escalated"));
+		summary = str_of(obj, "subject");
+	} else {
+		take = strcmp(status, "open") == 0 && effects_time_get(obj, "due", &due) == TQ_OK && due < overdue_before;
+		summary = str_of(obj, "text");
+	}
+	if (!take)
+		return NULL;
+	json_t *item = json_pack("{s:s, s:s, s:O, s:s, s:s, s:o}", "section", section, "type", type, "id",
+				 json_object_get(obj, "id"), "summary", summary ? summary : "", "status", status, "refs",
+				 agenda_refs(type, obj));
+	if (item && strcmp(type, ACTION_TYPE) == 0) {
+		json_object_set(item, "owner", json_object_get(obj, "owner"));
+		json_object_set(item, "due", json_object_get(obj, "due"));
+	}
+	return item;
+}

@@ -98,6 +98,19 @@ TQ_MUST_USE int meeting_minutes_create(const struct vis_track *t, const struct m
 				       tq_time now, json_t **minutes, json_t **actions, struct effects *fx_minutes,
 				       struct effects *fx_action, struct tq_field_error *fe);
 
+/*
+ * The agenda line for obj (of type "dispute", "conflict", "threat", "message"
+ * or "action") if it belongs on a meeting's agenda: open disputes, open or
+ * acknowledged conflicts, lapsed threats, escalated messages, action items
+ * still open and due before overdue_before. Returns owned
+ * {"section","type","id","summary","status","refs"[, "owner","due"]} or NULL.
+ * Whether the caller may see obj is the caller's question (visibility.h).
+ */
+json_t *meeting_agenda_item(const char *type, const json_t *obj, tq_time overdue_before);
+/* Agenda sections in order: {section, type}. */
+extern const char *const meeting_agenda_sections[][2];
+#define MEETING_AGENDA_NSECTIONS 5
+
 struct meeting_action {
 	char id[WF_ID_BUFSZ], track[WF_ID_BUFSZ], owner[VIS_PARTY_BUFSZ];
 	int done;

@@ -20,94 +20,27 @@
 struct agenda {
 	struct req *r;
 	enum vis_role role;
-	const char *section, *type;
+	const char *type;
 	tq_time overdue_before;
 	json_t *items;
 };
 
-static json_t *refs_of(const char *type, const json_t *obj)
-{
-	json_t *refs = json_array(), *x;
-	size_t i;
-	if (strcmp(type, "conflict") == 0) {
-		json_array_foreach(json_object_get(obj, "subjects"), i, x) {
-			json_array_append_new(refs, json_pack("{s:O, s:O}", "type", json_object_get(x, "type"), "id",
-							      json_object_get(x, "id")));
-		}
-	} else if (strcmp(type, ACTION_TYPE) == 0) {
-		json_array_append_new(refs, json_pack("{s:s, s:O}", "type", "meeting", "id", json_object_get(obj, "meeting")));
-	} else {
-		json_array_foreach(json_object_get(obj, "refs"), i, x) {
-			if (json_is_object(x))
-				json_array_append(refs, x);
-		}
-	}
-	return refs;
-}
-
-/* Whether obj belongs on the agenda, and the line that summarises it. */
-static int agenda_wants(const struct agenda *g, const json_t *obj, const char *status, const char **summary)
-{
-	if (strcmp(g->type, "dispute") == 0) {
-		*summary = json_string_value(json_object_get(obj, "subject"));
-		return strcmp(status, "resolved") != 0 && strcmp(status, "withdrawn") != 0;
-	}
-	if (strcmp(g->type, "conflict") == 0) {
-		*summary = json_string_value(json_object_get(obj, "kind"));
-		return strcmp(status, "open") == 0 || strcmp(status, "acknowledged") == 0;
-	}
-	if (strcmp(g->type, "threat") == 0) {
-		*summary = json_string_value(json_object_get(obj, "category"));
-		return strcmp(status, "lapsed") == 0;
-	}
-	if (strcmp(g->type, "message") == 0) {
-		*summary = json_string_value(json_object_get(obj, "subject"));
-		return json_is_true(json_object_get(obj, "escalated"));
-	}
-	if (strcmp(g->type, ACTION_TYPE) == 0) {
-		struct meeting_action a;
-		int take;
-		if (meeting_action_from_json(obj, &a))
-			return 0;
-		take = meeting_action_overdue(&a, g->overdue_before);
-		meeting_action_free(&a);
-		*summary = json_string_value(json_object_get(obj, "text"));
-		return take;
-	}
-	return 0;
-}
-
 static int agenda_visit(void *ctx, json_t *obj)
 {
 	struct agenda *g = ctx;
-	const char *status = json_string_value(json_object_get(obj, "status"));
-	const char *summary = NULL;
-	if (!status)
-		status = "";
-	if (!agenda_wants(g, obj, status, &summary) || !vis_sees(g->role, g->r->who.party, g->type, obj))
+	json_t *item;
+	if (!vis_sees(g->role, g->r->who.party, g->type, obj))
 		return 0;
-	json_t *item = json_pack("{s:s, s:s, s:O, s:s, s:s, s:o}", "section", g->section, "type", g->type, "id",
-				 json_object_get(obj, "id"), "summary", summary ? summary : "", "status", status, "refs",
-				 refs_of(g->type, obj));
-	if (strcmp(g->type, ACTION_TYPE) == 0) {
-		json_object_set(item, "owner", json_object_get(obj, "owner"));
-		json_object_set(item, "due", json_object_get(obj, "due"));
-	}
-	json_array_append_new(g->items, item);
+	if ((item = meeting_agenda_item(g->type, obj, g->overdue_before)))
+		json_array_append_new(g->items, item);
 	return 0;
 }
 
-/* Built at call time from the track's state; each item only if the caller
- * sees its object. Overdue action items: still open and due before the
- * meeting starts or before now, whichever is later. */
+/* Built at call time from the track's state (core/meeting.h); each item only
+ * if the caller sees its object. Overdue action items: still open and due
+ * before the meeting starts or before now, whichever is later. */
 int meetings_agenda_get(struct req *r)
 {
-	static const struct {
-		const char *section, *type;
-	} sections[] = {
-		{"disputes", "dispute"}, {"conflicts", "conflict"}, {"threats", "threat"},
-		{"messages", "message"}, {"actions", ACTION_TYPE},
-	};
 	json_t *track = NULL, *held = NULL;
 	const char *role;
 	struct meeting_series s = {0};
@@ -117,10 +50,9 @@ int meetings_agenda_get(struct req *r)
 	if ((rc = auth_track_content(r, r->param[0], &track, &role)) ||
 	    (rc = meetings_occ_load(r, role, &s, &start)) || (rc = meetings_held_map(r, &held)))
 		goto done;
-	struct agenda g = {r, vis_role_parse(role), NULL, NULL, start > r->now ? start : r->now, json_array()};
-	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
-		g.section = sections[i].section;
-		g.type = sections[i].type;
+	struct agenda g = {r, vis_role_parse(role), NULL, start > r->now ? start : r->now, json_array()};
+	for (size_t i = 0; i < MEETING_AGENDA_NSECTIONS; i++) {
+		g.type = meeting_agenda_sections[i][1];
 		if ((rc = store_obj_scan(r->app->store, r->param[0], g.type, NULL, 0, 0, agenda_visit, &g))) {
 			json_decref(g.items);
 			req_fail(r, rc, "store failure");

@@ -288,6 +288,66 @@ static void action_done_by_its_owner_once(void **state)
 	meeting_series_free(&s);
 }
 
+static json_t *j(const char *text)
+{
+	json_t *v = json_loads(text, 0, NULL);
+	assert_non_null(v);
+	return v;
+}
+
+static int on_agenda(const char *type, const char *text, tq_time before)
+{
+	json_t *o = j(text), *item = meeting_agenda_item(type, o, before);
+	int yes = item != NULL;
+	json_decref(item), json_decref(o);
+	return yes;
+}
+
+static void agenda_lists_what_needs_the_meeting(void **state)
+{
+	(void)state;
+	tq_time t = FIX_NOW;
+	assert_true(on_agenda("dispute", "{\"id\":\"d\",\"status\":\"open\",\"subject\":\"s\"}", t));
+	assert_true(on_agenda("dispute", "{\"id\":\"d\",\"status\":\"in_mediation\"}", t));
+	assert_false(on_agenda("dispute", "{\"id\":\"d\",\"status\":\"resolved\"}", t));
+	assert_false(on_agenda("dispute", "{\"id\":\"d\",\"status\":\"withdrawn\"}", t));
+	assert_true(on_agenda("conflict", "{\"id\":\"c\",\"status\":\"acknowledged\"}", t));
+	assert_false(on_agenda("conflict", "{\"id\":\"c\",\"status\":\"resolved\"}", t));
+	assert_true(on_agenda("threat", "{\"id\":\"x\",\"status\":\"lapsed\"}", t));
+	assert_false(on_agenda("threat", "{\"id\":\"x\",\"status\":\"referred\"}", t));
+	assert_true(on_agenda("message", "{\"id\":\"m\",\"escalated\":true}", t));
+	assert_false(on_agenda("message", "{\"id\":\"m\",\"escalated\":false}", t));
+	/* Action items: open and due before the cut-off (exclusive). */
+	assert_true(on_agenda("action", "{\"id\":\"a\",\"status\":\"open\",\"due\":\"2026-03-01T09:59:59Z\"}", t));
+	assert_false(on_agenda("action", "{\"id\":\"a\",\"status\":\"open\",\"due\":\"2026-03-01T10:00:00Z\"}", t));
+	assert_false(on_agenda("action", "{\"id\":\"a\",\"status\":\"done\",\"due\":\"2026-01-01T00:00:00Z\"}", t));
+	assert_false(on_agenda("zone", "{\"id\":\"z\",\"status\":\"in_force\"}", t));
+}
+
+static void agenda_items_carry_summary_and_refs(void **state)
+{
+	(void)state;
+	json_t *c = j("{\"id\":\"cf_1\",\"status\":\"open\",\"kind\":\"activity_overlap\",\"subjects\":["
+		      "{\"type\":\"activity\",\"id\":\"act_1\",\"party\":\"IL\"},{\"type\":\"activity\",\"id\":\"act_2\"}]}");
+	json_t *item = meeting_agenda_item("conflict", c, FIX_NOW);
+	json_t *want = j("{\"section\":\"conflicts\",\"type\":\"conflict\",\"id\":\"cf_1\",\"summary\":\"activity_overlap\","
+			 "\"status\":\"open\",\"refs\":[{\"type\":\"activity\",\"id\":\"act_1\"},{\"type\":\"activity\",\"id\":\"act_2\"}]}");
+	assert_true(json_equal(item, want));
+	json_decref(c), json_decref(item), json_decref(want);
+	json_t *a = j("{\"id\":\"ai_1\",\"status\":\"open\",\"text\":\"share\",\"owner\":\"SY\",\"meeting\":\"mtg_1:20260228T090000Z\","
+		      "\"due\":\"2026-02-01T00:00:00Z\"}");
+	item = meeting_agenda_item("action", a, FIX_NOW);
+	want = j("{\"section\":\"actions\",\"type\":\"action\",\"id\":\"ai_1\",\"summary\":\"share\",\"status\":\"open\","
+		 "\"refs\":[{\"type\":\"meeting\",\"id\":\"mtg_1:20260228T090000Z\"}],\"owner\":\"SY\",\"due\":\"2026-02-01T00:00:00Z\"}");
+	assert_true(json_equal(item, want));
+	json_decref(a), json_decref(item), json_decref(want);
+	json_t *d = j("{\"id\":\"dsp_1\",\"status\":\"open\",\"subject\":\"shelling\",\"refs\":[{\"type\":\"zone\",\"id\":\"z1\"},3]}");
+	item = meeting_agenda_item("dispute", d, FIX_NOW);
+	assert_string_equal(json_string_value(json_object_get(item, "summary")), "shelling");
+	assert_int_equal(json_array_size(json_object_get(item, "refs")), 1);
+	json_decref(d), json_decref(item);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +360,8 @@ int main(void)
 		cmocka_unit_test(minutes_create_action_items),
 		cmocka_unit_test(minutes_refusals),
 		cmocka_unit_test(action_done_by_its_owner_once),
+		cmocka_unit_test(agenda_lists_what_needs_the_meeting),
+		cmocka_unit_test(agenda_items_carry_summary_and_refs),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
