@@ -28,12 +28,13 @@ declare -A SOURCES=(
 	[settings]="settings.c tqtime.c tqerr.c"
 	[note]="note.c tqerr.c"
 	[rrule]="rrule.c tqtime.c tqerr.c"
+	[ical]="ical.c rrule.c tqtime.c tqerr.c"
 	[geo]="geo.c tqerr.c"
 	[subject]="subject.c geo.c tqtime.c tqerr.c"
 	# an in-process tansiqd: the whole server but its main()
 	[commands]="server/*.c !server/main.c store/store.c core/*.c"
 )
-NAMES=(tqtime settings note rrule geo subject commands)
+NAMES=(tqtime settings note rrule ical geo subject commands)
 
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

@@ -85,6 +85,29 @@ static int add_text(icalcomponent *c, icalproperty *(*make)(const char *), const
 	return TQ_OK;
 }
 
+/*
+ * libical 3.0 folds a line whose content ends exactly at the 75th octet
+ * between its CR and LF ("...\r" "\r\n " "\n"), leaving a bare CR and a
+ * bare LF. TEXT values are escaped, so CR and LF only ever appear in line
+ * ends and folds: that sequence can only be this fold, and it is put back to
+ * one CRLF in place. (Found by tests/fuzz/fuzz_ical.)
+ */
+static void repair_folds(char *text)
+{
+	static const char bad[] = "\r\r\n \n";
+	char *w = text;
+	for (const char *r = text; *r;) {
+		if (strncmp(r, bad, sizeof bad - 1) == 0) {
+			memcpy(w, "\r\n", 2);
+			w += 2;
+			r += sizeof bad - 1;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
 static struct icaltimetype utc(tq_time t)
 {
 	return icaltime_from_timet_with_zone((time_t)(t / 1000), 0, icaltimezone_get_utc_timezone());
@@ -160,6 +183,7 @@ int ical_calendar(const struct ical_event *events, size_t n, tq_time now, char *
 	rc = !text ? TQ_ENOMEM : strlen(text) > ICAL_MAX_BYTES ? TQ_ETOOBIG : TQ_OK;
 	if (rc)
 		goto fail;
+	repair_folds(text);
 	icalcomponent_free(cal);
 	*out = text;
 	return TQ_OK;

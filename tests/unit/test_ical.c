@@ -235,6 +235,45 @@ static void test_four_octet_characters_are_not_split(void **state)
 	free(text);
 }
 
+/* No bare CR or LF anywhere: every line, folded or not, ends in CRLF. */
+static void assert_crlf_only(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			assert_true(p > text && p[-1] == '\r');
+		if (*p == '\r')
+			assert_int_equal(p[1], '\n');
+	}
+}
+
+/* libical folds a line that ends exactly at octet 75 between its CR and LF;
+ * ical.c puts the CRLF back together (found by fuzz_ical). */
+static void test_line_ending_at_the_fold_keeps_its_crlf(void **state)
+{
+	char title[200] = "a";
+	(void)state;
+	for (int i = 0; i < 18; i++)
+		strcat(title, "\xf0\x9f\xa4\x9d");
+	struct ical_event e = plain_event();
+	e.summary = title;
+	char *text = calendar_of(&e);
+	assert_crlf_only(text);
+	check_folded(text, "SUMMARY:", title, 1);
+	assert_non_null(strstr(text, "\r\nLOCATION:Baku\r\n"));
+	free(text);
+	/* The same at every length around the fold, in ASCII. */
+	for (size_t n = 60; n < 80; n++) {
+		char ascii[100];
+		memset(ascii, 'y', n);
+		ascii[n] = '\0';
+		e.summary = ascii;
+		text = calendar_of(&e);
+		assert_crlf_only(text);
+		check_folded(text, "SUMMARY:", ascii, 1);
+		free(text);
+	}
+}
+
 static void test_invalid_utf8_is_refused(void **state)
 {
 	char *text = (char *)1;
@@ -277,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_long_ascii_line_folds_at_75_octets),
 		cmocka_unit_test(test_arabic_title_folds_between_characters),
 		cmocka_unit_test(test_four_octet_characters_are_not_split),
+		cmocka_unit_test(test_line_ending_at_the_fold_keeps_its_crlf),
 		cmocka_unit_test(test_invalid_utf8_is_refused),
 		cmocka_unit_test(test_missing_uid_or_summary_is_refused),
 	};
