@@ -32,7 +32,7 @@ declare -A SOURCES=(
 	[geo]="geo.c tqerr.c"
 	[subject]="subject.c geo.c tqtime.c tqerr.c"
 	# an in-process tansiqd: the whole server but its main()
-	[commands]="server/*.c !server/main.c store/store.c core/*.c"
+	[commands]="server/*.c !server/main.c store/*.c core/*.c"
 )
 NAMES=(tqtime settings note rrule ical geo subject commands)
 
@@ -40,7 +40,7 @@ CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextr
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-DTANSIQ_SOURCE_ROOT="\"$root\"" -I"$root/src" -I"$fuzzdir")
 # shellcheck disable=SC2207
-PKG=($(pkg-config --cflags --libs jansson geos proj libsodium libmicrohttpd sqlite3 libical)) || exit 1
+PKG=($(pkg-config --cflags --libs jansson geos proj libsodium libmicrohttpd sqlite3 libpq libical)) || exit 1
 
 # A replayed input slower than this fails too: slow inputs are denial-of-service
 # findings (the pole points in tests/fuzz/regressions/geo take 1.5-7 s; corpus inputs < 0.1 s).

@@ -18,8 +18,8 @@ static int health(struct req *r)
 	uint64_t size;
 	if (store_log_size(r->app->store, &size))
 		return req_fail(r, TQ_EIO, "store failure");
-	req_json(r, 200, json_pack("{s:s, s:s, s:s, s:I}", "status", "ok", "version", TANSIQ_VERSION, "store",
-				   "sqlite", "log_size", (json_int_t)size));
+	req_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:I}", "status", "ok", "version", TANSIQ_VERSION, "store",
+				   store_backend(r->app->store), "node", r->app->node, "log_size", (json_int_t)size));
 	return TQ_OK;
 }
 

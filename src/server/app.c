@@ -50,6 +50,33 @@ done:
 
 int app_open(struct app *a, const char *data_dir)
 {
+	return app_open_store(a, data_dir, NULL);
+}
+
+/* A node's id names it in /v1/health: kept in DIR/node-id so that it is
+ * stable across restarts; made at first start. */
+static void load_node_id(struct app *a)
+{
+	char path[1200];
+	uint8_t rnd[6];
+	snprintf(path, sizeof path, "%s/node-id", a->data_dir);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		int ok = fscanf(f, "%31s", a->node) == 1;
+		fclose(f);
+		if (ok)
+			return;
+	}
+	randombytes_buf(rnd, sizeof rnd);
+	sodium_bin2hex(a->node, sizeof a->node, rnd, sizeof rnd);
+	if ((f = fopen(path, "w"))) {
+		fprintf(f, "%s\n", a->node);
+		fclose(f);
+	}
+}
+
+int app_open_store(struct app *a, const char *data_dir, const char *store_location)
+{
 	char path[1200];
 	char *origin = NULL;
 	int rc;
@@ -60,10 +87,15 @@ int app_open(struct app *a, const char *data_dir)
 	a->max_body = TQ_MAX_BODY_BYTES;
 	snprintf(a->data_dir, sizeof a->data_dir, "%s", data_dir);
 	snprintf(path, sizeof path, "%s/tansiq.db", data_dir);
-	if ((rc = store_open(path, 0, &a->store))) {
-		fprintf(stderr, "tansiqd: cannot open the store %s (missing or corrupt)\n", path);
+	if ((rc = store_open(store_location ? store_location : path, 0, &a->store))) {
+		if (store_location)
+			fprintf(stderr, "tansiqd: cannot open the PostgreSQL store (unreachable, not initialised or newer)\n");
+		else
+			fprintf(stderr, "tansiqd: cannot open the store %s (missing or corrupt)\n", path);
+		rc = TQ_EIO;
 		goto fail;
 	}
+	load_node_id(a);
 	if ((rc = load_key(a)))
 		goto fail;
 	if ((rc = store_meta_get(a->store, "origin", &origin)) || !origin) {
@@ -107,9 +139,18 @@ static void after_free_all(struct app *a, int run)
 	a->after_tail = &a->after_head;
 }
 
+int app_sync(struct app *a)
+{
+	return a->sync ? a->sync(a) : TQ_OK;
+}
+
 int app_tx_begin(struct app *a)
 {
 	int rc = store_begin(a->store);
+	/* The cell-wide write lock is held now: what other nodes committed
+	 * before it is what this write must be checked against. */
+	if (rc == TQ_OK && (rc = app_sync(a)))
+		store_rollback(a->store);
 	if (rc == TQ_OK)
 		a->in_tx = 1;
 	return rc;

@@ -51,6 +51,7 @@ struct app {
 	pthread_mutex_t lock;
 	struct store *store;
 	char data_dir[1024];
+	char node[32];                    /* stable node id (DIR/node-id), for /v1/health */
 	char origin[APP_ORIGIN_MAX];      /* checkpoint origin = key name */
 	uint8_t sign_sk[64];              /* Ed25519 secret key; wiped at exit */
 	uint8_t sign_pk[32];
@@ -68,11 +69,20 @@ struct app {
 	/* module state, owned by the module that set it */
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */
+	void *follower;                   /* follow.h: other nodes' commits; NULL with SQLite */
+	/* Catches up with other nodes' commits (follow.h), with the lock held;
+	 * NULL when this process is the only writer. */
+	int (*sync)(struct app *a);
 };
 
 TQ_MUST_USE int app_open(struct app *a, const char *data_dir);
+/* As app_open, with the store at store_location (a postgresql:// URI; NULL:
+ * DIR/tansiq.db). The key is always DIR/server.key. */
+TQ_MUST_USE int app_open_store(struct app *a, const char *data_dir, const char *store_location);
 void app_close(struct app *a);
 
+/* Catches up with commits of other nodes (a->sync), with the lock held. */
+TQ_MUST_USE int app_sync(struct app *a);
 TQ_MUST_USE int app_tx_begin(struct app *a);
 TQ_MUST_USE int app_tx_commit(struct app *a);
 void app_tx_abort(struct app *a);

@@ -1,8 +1,8 @@
 /*
  * tansiqd — the tansiq server.
  *
- *   tansiqd init [--data DIR]
- *   tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]
+ *   tansiqd init [--data DIR] [--store postgresql://…]
+ *   tansiqd [--data DIR] [--store postgresql://…] [--listen ADDR:PORT] [--demo] [--insecure]
  *           [--tls-cert FILE --tls-key FILE]
  *
  * Exit codes (api.md, operations contract): 0 clean stop, 1 usage or
@@ -23,6 +23,7 @@
 #include "server/app.h"
 #include "server/demo.h"
 #include "server/engines.h"
+#include "server/follow.h"
 #include "server/http.h"
 #include "server/static.h"
 #include "server/hub.h"
@@ -33,6 +34,7 @@
 
 struct options {
 	const char *data;
+	const char *store;  /* postgresql://…; NULL: DIR/tansiq.db (SQLite) */
 	const char *listen;
 	const char *tls_cert, *tls_key;
 	const char *web;   /* the console's files; NULL: the source tree's web/ */
@@ -42,8 +44,8 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tansiqd init [--data DIR]\n"
-		   "       tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]\n"
+	fprintf(f, "usage: tansiqd init [--data DIR] [--store postgresql://...]\n"
+		   "       tansiqd [--data DIR] [--store postgresql://...] [--listen ADDR:PORT] [--demo] [--insecure]\n"
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
 		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n");
@@ -52,7 +54,7 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
+		{"data", required_argument, NULL, 'd'},   {"store", required_argument, NULL, 'S'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
 		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
@@ -70,6 +72,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->data = optarg; break;
+		case 'S':
+			if (!store_is_postgres(optarg)) {
+				fprintf(stderr, "tansiqd: --store wants a postgresql:// URI\n");
+				return -1;
+			}
+			o->store = optarg;
+			break;
 		case 'l': o->listen = optarg; break;
 		case 'D': o->demo = 1; break;
 		case 'I': o->insecure = 1; break;
@@ -96,16 +105,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int is_initialised(const char *dir)
+/* 1 initialised, 0 not, -1 the database cannot be reached. */
+static int is_initialised(const char *dir, const char *store)
 {
 	char path[1200];
+	if (store) {
+		struct store *s;
+		int rc = store_open(store, 0, &s);
+		store_close(rc ? NULL : s);
+		return rc == TQ_OK ? 1 : rc == TQ_ENOTFOUND ? 0 : -1;
+	}
 	snprintf(path, sizeof path, "%s/tansiq.db", dir);
 	return access(path, F_OK) == 0;
 }
 
 /* Creates DIR, the store, the signing key and the cell admin. Prints nothing;
  * the admin token goes to token_out. Exit code on failure. */
-static int initialise(const char *dir, char token_out[TOKEN_BUFSZ])
+static int initialise(const char *dir, const char *store, char token_out[TOKEN_BUFSZ])
 {
 	char path[1200], origin[64];
 	uint8_t pk[32], sk[64], rnd[8];
@@ -133,8 +149,12 @@ static int initialise(const char *dir, char token_out[TOKEN_BUFSZ])
 		return EXIT_STORE;
 	}
 	snprintf(path, sizeof path, "%s/tansiq.db", dir);
-	if (store_open(path, 1, &s)) {
-		fprintf(stderr, "tansiqd: cannot create the store %s\n", path);
+	if ((rc = store_open(store ? store : path, 1, &s))) {
+		if (rc == TQ_ECONFLICT) {
+			fprintf(stderr, "tansiqd: the database is already initialised; nothing changed\n");
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "tansiqd: cannot create the store %s\n", store ? "in the database" : path);
 		return EXIT_STORE;
 	}
 	/* The origin names this log in checkpoints and is the key's name: unique per cell. */
@@ -144,7 +164,7 @@ static int initialise(const char *dir, char token_out[TOKEN_BUFSZ])
 	snprintf(origin, sizeof origin, "tansiq.cell/%s", hex);
 	rc = store_meta_set(s, "origin", origin);
 	store_close(s);
-	if (rc || app_open(&app, dir))
+	if (rc || app_open_store(&app, dir, store))
 		return EXIT_STORE;
 
 	struct req r = {.app = &app, .now = app_now()};
@@ -182,11 +202,11 @@ static int serve(const struct options *o)
 				"or --insecure if you really mean it\n", o->listen);
 		return EXIT_USAGE;
 	}
-	if (o->demo && !is_initialised(o->data)) {
+	if (o->demo && !is_initialised(o->data, o->store)) {
 		char token[TOKEN_BUFSZ];
-		if ((rc = initialise(o->data, token)))
+		if ((rc = initialise(o->data, o->store, token)))
 			return rc;
-		if (app_open(&app, o->data))
+		if (app_open_store(&app, o->data, o->store))
 			return EXIT_STORE;
 		rc = demo_seed(&app, token);
 		sodium_memzero(token, sizeof token);
@@ -197,7 +217,7 @@ static int serve(const struct options *o)
 			return EXIT_STORE;
 		}
 	}
-	if ((rc = app_open(&app, o->data)))
+	if ((rc = app_open_store(&app, o->data, o->store)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
 	if (engines_load(&app))
 		fprintf(stderr, "tansiqd: conflict engines could not be built now; retried on first use\n");
@@ -215,7 +235,16 @@ static int serve(const struct options *o)
 		app_close(&app);
 		return EXIT_USAGE;
 	}
+	if (follow_start(&app, o->store)) {
+		fprintf(stderr, "tansiqd: cannot follow the shared store\n");
+		hub_close(&app);
+		http_stop(&app, daemon);
+		hub_free(&app);
+		app_close(&app);
+		return EXIT_STORE;
+	}
 	if (sweeper_start(&app)) {
+		follow_stop(&app);
 		hub_close(&app);
 		http_stop(&app, daemon);
 		hub_free(&app);
@@ -239,6 +268,7 @@ static int serve(const struct options *o)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
 	sweeper_stop(&app);
+	follow_stop(&app);
 	hub_close(&app); /* ends the event streams: MHD must not stop with suspended connections */
 	http_stop(&app, daemon);
 	hub_free(&app);
@@ -258,11 +288,16 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.init) {
 		char token[TOKEN_BUFSZ];
-		if (is_initialised(o.data)) {
-			fprintf(stderr, "tansiqd: %s is already initialised; nothing changed\n", o.data);
+		int init = is_initialised(o.data, o.store);
+		if (init > 0) {
+			fprintf(stderr, "tansiqd: %s is already initialised; nothing changed\n", o.store ? "the database" : o.data);
 			return EXIT_USAGE;
 		}
-		int rc = initialise(o.data, token);
+		if (init < 0) {
+			fprintf(stderr, "tansiqd: cannot reach the database\n");
+			return EXIT_STORE;
+		}
+		int rc = initialise(o.data, o.store, token);
 		if (rc)
 			return rc;
 		printf("initialised %s\ncell admin token (shown once):\n%s\n", o.data, token);

@@ -42,9 +42,15 @@ static tq_time sweep_once(struct app *a)
 			int rc;
 			if (app_tx_begin(a))
 				break;
-			rc = k ? k->fire(a, &due[i], now) : TQ_OK; /* unknown kinds are retired, not retried */
-			if (rc == TQ_OK)
-				rc = store_deadline_fired(a->store, due[i].object_id, due[i].kind);
+			/* Claimed first, inside the transaction: in a shared database
+			 * another node may have fired it since it was read above. */
+			rc = store_deadline_fired(a->store, due[i].object_id, due[i].kind);
+			if (rc == TQ_ENOTFOUND) {
+				app_tx_abort(a);
+				continue;
+			}
+			if (rc == TQ_OK && k)
+				rc = k->fire(a, &due[i], now); /* unknown kinds are retired, not retried */
 			if (rc == TQ_OK)
 				rc = app_tx_commit(a);
 			else

@@ -4,6 +4,11 @@
 it did not stop cleanly (exit code 0; under ASan that also means no leaks).
 `cell` adds the demo's parties, one operator per party, and its three tracks,
 built through the API.
+
+With TANSIQ_STORE=postgresql the whole suite runs against PostgreSQL: one
+throw-away cluster for the session (pgcluster.py) and a fresh database per
+server (`tansiqd init/serve --store postgresql://…`). Tests about the SQLite
+file itself are marked `sqlite_only` and skipped there.
 """
 import json
 import os
@@ -18,6 +23,35 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TANSIQD = os.environ.get("TANSIQD", os.path.join(ROOT, "build-test", "tansiqd"))
 TANSIQ = os.environ.get("TANSIQ", os.path.join(os.path.dirname(TANSIQD), "tansiq"))
+STORE = os.environ.get("TANSIQ_STORE", "sqlite")
+_pg = None
+
+
+def pg_cluster():
+    """The session's PostgreSQL cluster, started on first use."""
+    global _pg
+    if _pg is None:
+        from pgcluster import PgCluster
+        _pg = PgCluster()
+    return _pg
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: the test is about the embedded SQLite store")
+
+
+def pytest_collection_modifyitems(config, items):
+    if STORE != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="about the SQLite store; this run is on PostgreSQL")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _pg is not None:
+        _pg.destroy()
 
 PARTIES = {"IL": "Israel", "SY": "Syria", "TR": "Türkiye", "RU": "Russia", "US": "United States", "AZ": "Azerbaijan"}
 TRACKS = {
@@ -36,15 +70,21 @@ def free_port():
 class Server:
     """One tansiqd process and the client calls tests make against it."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, store=None):
         self.data = str(data_dir)
+        # --store for init and start: a fresh database per server in a PostgreSQL run
+        if store is None and STORE == "postgresql":
+            cluster = pg_cluster()
+            store = cluster.uri(cluster.create_db())
+        self.store = store
+        self.store_args = ["--store", store] if store else []
         self.proc = None
         self.port = None
         self.admin = None
         self.log = open(os.path.join(os.path.dirname(self.data), "tansiqd.stderr"), "ab")
 
     def init(self):
-        out = subprocess.run([TANSIQD, "init", "--data", self.data], capture_output=True, text=True, timeout=60)
+        out = subprocess.run([TANSIQD, "init", "--data", self.data, *self.store_args], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         self.admin = out.stdout.strip().splitlines()[-1]
         return out
@@ -52,7 +92,7 @@ class Server:
     def start(self, *extra, port=None):
         self.port = port or self.port or free_port()
         self.proc = subprocess.Popen(
-            [TANSIQD, "--data", self.data, "--listen", f"127.0.0.1:{self.port}", *extra],
+            [TANSIQD, "--data", self.data, *self.store_args, "--listen", f"127.0.0.1:{self.port}", *extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         deadline = time.time() + 60
         lines = []

@@ -53,8 +53,8 @@ def test_tls_serves_tls12_or_newer_only(tmp_path, tls_files):
 def test_tls_needs_both_files(tmp_path, tls_files):
     s = Server(tmp_path / "d")
     s.init()
-    out = subprocess.run([TANSIQD, "--data", s.data, "--listen", f"127.0.0.1:{free_port()}", "--tls-cert",
-                          tls_files[0]], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([TANSIQD, "--data", s.data, *s.store_args, "--listen", f"127.0.0.1:{free_port()}",
+                          "--tls-cert", tls_files[0]], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1 and "go together" in out.stderr
 
 

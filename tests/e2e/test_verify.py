@@ -126,6 +126,7 @@ def test_changed_key_fails_loudly(cell, server, home):
     assert "signature" not in out.stdout  # nothing is checked with an unpinned key
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_leaf_changed_in_the_store_fails_the_leaf_hash(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -140,6 +141,7 @@ def test_leaf_changed_in_the_store_fails_the_leaf_hash(cell, server, home):
     assert "verification FAILED" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_leaf_changed_with_its_stored_hash_fails_inclusion_only(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -166,6 +168,7 @@ def drop_from(server, k):
         c.execute("DELETE FROM log_node WHERE ((idx + 1) << level) > ?", (k,))
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_dropped_and_rewritten_tail_fails_consistency(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -184,6 +187,7 @@ def test_dropped_and_rewritten_tail_fails_consistency(cell, server, home):
     assert "OK:   inclusion" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_dropped_tail_fails_as_a_shrunken_log(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -201,6 +205,7 @@ def test_dropped_tail_fails_as_a_shrunken_log(cell, server, home):
     assert f"size {size1}, the server's now has {size2}" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_tampered_tree_node_fails_inclusion_of_the_sibling(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -217,6 +222,7 @@ def test_tampered_tree_node_fails_inclusion_of_the_sibling(cell, server, home):
     assert f"FAIL: inclusion of entry {j ^ 1}" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_tampered_top_node_fails_consistency(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
