@@ -6,8 +6,23 @@
 
 static int track_lookup(struct req *r, const char *track_id, json_t **track, const char **role)
 {
-	int rc = app_track(r->app, track_id, track);
+	char member_role[16];
+	int rc;
 	*role = NULL;
+	*track = NULL;
+	/* Membership first, by an index lookup that costs the same for a track
+	 * that does not exist: only a member's request loads (and parses) the
+	 * track, so its existence does not show in the time of the answer. */
+	if (strcmp(r->who.role, "admin") != 0) {
+		rc = r->who.party[0] ? store_track_role(r->app->store, track_id, r->who.party, member_role,
+							 sizeof member_role)
+				     : TQ_ENOTFOUND;
+		if (rc == TQ_ENOTFOUND)
+			return req_fail(r, TQ_ENOTFOUND, "no such track");
+		if (rc)
+			return req_fail(r, rc, "store failure");
+	}
+	rc = app_track(r->app, track_id, track);
 	if (rc == TQ_ENOTFOUND)
 		return req_fail(r, TQ_ENOTFOUND, "no such track");
 	if (rc)

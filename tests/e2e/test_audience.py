@@ -52,3 +52,22 @@ def test_largest_track_every_member_sees_a_message_to_all(server):
         # The log.
         created = [e for e in entries(server, tok, before) if e["event"]["type"] == "message.created"]
         assert [e["event"]["payload"]["id"] for e in created] == [m["id"]], p
+
+
+def test_membership_is_read_from_the_index_and_follows_changes_at_once(server, cell):
+    """Membership is looked up before the track is loaded (issue 17: a secret track's existence showed in
+    timing); the index must follow every change of the members, and a secret track must answer exactly like
+    one that does not exist."""
+    secret = server.get("/v1/tracks/il-sy/zones", cell["TR"])
+    none = server.get("/v1/tracks/no-such-track/zones", cell["TR"])
+    assert secret.status_code == none.status_code == 404
+    assert secret.json()["detail"] == none.json()["detail"]
+    members = [{"party": "IL", "role": "principal"}, {"party": "TR", "role": "observer"}]
+    r = server.call("PATCH", "/v1/tracks/il-sy", server.admin, json_body={"members": members})
+    assert r.status_code == 200, r.text
+    assert server.get("/v1/tracks/il-sy/zones", cell["TR"]).status_code == 200      # added: an observer
+    problem(server.get("/v1/tracks/il-sy/zones", cell["SY"]), 404)                  # removed
+    problem(server.get("/v1/tracks/il-sy/messages", cell["TR"]), 403)               # the role came along
+    assert server.get("/v1/tracks/il-sy", cell["TR"]).json()["my_role"] == "observer"
+    # The cell admin sees the track's metadata without being a member.
+    assert server.get("/v1/tracks/il-sy", server.admin).status_code == 200
