@@ -20,9 +20,9 @@
 #include "server/cache.h"
 #include "server/ratelimit.h"
 
-/* 15 significant digits: 33.13 prints as 33.13, not 33.130000000000003; far finer
- * than any coordinate or altitude needs. Stored event leaves keep full precision. */
-#define HTTP_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+/* Numbers print as the event leaves hold them (jansson's 17 significant digits, which
+ * parse back to the same double): `event` in /v1/log/entries must equal leaf_data parsed. */
+#define HTTP_JSON_FLAGS JSON_COMPACT
 
 int http_status_of(int err)
 {

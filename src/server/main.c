@@ -4,6 +4,7 @@
  *   tansiqd init [--data DIR] [--store postgresql://…]
  *   tansiqd [--data DIR] [--store postgresql://…] [--listen ADDR:PORT] [--demo] [--insecure]
  *           [--tls-cert FILE --tls-key FILE]
+ *           [--test-hooks [--clock-offset DURATION]]   (tests only; loopback only)
  *
  * Exit codes (api.md, operations contract): 0 clean stop, 1 usage or
  * configuration error, 2 store cannot be opened or is corrupt.
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/token.h"
+#include "core/tqtime.h"
 #include "server/api.h"
 #include "server/app.h"
 #include "server/demo.h"
@@ -27,7 +29,9 @@
 #include "server/http.h"
 #include "server/static.h"
 #include "server/hub.h"
+#include "server/ratelimit.h"
 #include "server/sweeper.h"
+#include "server/witness.h"
 
 #define EXIT_USAGE 1
 #define EXIT_STORE 2
@@ -40,6 +44,11 @@ struct options {
 	const char *web;   /* the console's files; NULL: the source tree's web/ */
 	int demo, insecure, init;
 	double rate_limit;
+	const char *witness[WITNESS_MAX];  /* --witness URL=VKEY */
+	size_t n_witness;
+	double login_rate;         /* POST /v1/session per address per second (per name: a fifth) */
+	int test_hooks;            /* /v1/test/ routes (testhooks.h); tests only */
+	int64_t clock_offset_ms;   /* --clock-offset: the test clock starts this far ahead */
 };
 
 static void usage(FILE *f)
@@ -47,8 +56,13 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tansiqd init [--data DIR] [--store postgresql://...]\n"
 		   "       tansiqd [--data DIR] [--store postgresql://...] [--listen ADDR:PORT] [--demo] [--insecure]\n"
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
+		   "               [--witness URL=VKEY]...   (C2SP tlog-witness; repeatable)\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
-		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n");
+		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
+		   "          --login-rate 5 (logins per address per second, burst 2x; per user name a fifth,\n"
+		   "          burst 1x; 0 = off)\n"
+		   "tests only: --test-hooks (POST /v1/test/clock, /v1/test/deadline-faults; loopback only)\n"
+		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -57,12 +71,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data", required_argument, NULL, 'd'},   {"store", required_argument, NULL, 'S'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
-		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'},
+		{"witness", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
+		{"login-rate", required_argument, NULL, 'L'},
+		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
 	o->listen = "127.0.0.1:8080";
 	o->rate_limit = 100;
+	o->login_rate = 5;
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		o->init = 1;
 		argv[1] = argv[0];
@@ -85,6 +103,30 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
 		case 'w': o->web = optarg; break;
+		case 'W':
+			if (o->n_witness == WITNESS_MAX || witness_spec_check(optarg) != 0) {
+				if (o->n_witness == WITNESS_MAX)
+					fprintf(stderr, "tansiqd: at most %d --witness\n", WITNESS_MAX);
+				return -1;
+			}
+			o->witness[o->n_witness++] = optarg;
+			break;
+		case 'T': o->test_hooks = 1; break;
+		case 'L': {
+			char *end;
+			o->login_rate = strtod(optarg, &end);
+			if (*end || o->login_rate < 0 || o->login_rate > 1e4) {
+				fprintf(stderr, "tansiqd: --login-rate wants logins per second (0 = off)\n");
+				return -1;
+			}
+			break;
+		}
+		case 'O':
+			if (tqtime_duration_parse(optarg, &o->clock_offset_ms) != TQ_OK) {
+				fprintf(stderr, "tansiqd: --clock-offset wants an ISO 8601 duration\n");
+				return -1;
+			}
+			break;
 		case 'r': {
 			char *end;
 			o->rate_limit = strtod(optarg, &end);
@@ -100,6 +142,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return -1;
+	}
+	if (o->clock_offset_ms && !o->test_hooks) {
+		fprintf(stderr, "tansiqd: --clock-offset is a test control; it needs --test-hooks\n");
 		return -1;
 	}
 	return 0;
@@ -188,6 +234,13 @@ static int is_loopback(const char *listen)
 	       strncmp(listen, "localhost:", 10) == 0;
 }
 
+static void login_limits_free(struct app *a)
+{
+	ratelimit_free(a->rate_login_addr);
+	ratelimit_free(a->rate_login_name);
+	a->rate_login_addr = a->rate_login_name = NULL;
+}
+
 static int serve(const struct options *o)
 {
 	struct app app;
@@ -201,6 +254,14 @@ static int serve(const struct options *o)
 		fprintf(stderr, "tansiqd: refusing to listen on %s without TLS; give --tls-cert/--tls-key, "
 				"or --insecure if you really mean it\n", o->listen);
 		return EXIT_USAGE;
+	}
+	if (o->test_hooks && !is_loopback(o->listen)) {
+		fprintf(stderr, "tansiqd: --test-hooks moves the clock: refused on %s (loopback only)\n", o->listen);
+		return EXIT_USAGE;
+	}
+	if (o->test_hooks) {
+		fprintf(stderr, "tansiqd: TEST HOOKS ON (/v1/test/): never run a real cell like this\n");
+		app_clock_advance(o->clock_offset_ms);
 	}
 	if (o->demo && !is_initialised(o->data, o->store)) {
 		char token[TOKEN_BUFSZ];
@@ -219,6 +280,11 @@ static int serve(const struct options *o)
 	}
 	if ((rc = app_open_store(&app, o->data, o->store)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
+	app.test_clock = o->test_hooks;
+	if (o->login_rate > 0) {
+		app.rate_login_addr = ratelimit_new(o->login_rate, 2 * o->login_rate);
+		app.rate_login_name = ratelimit_new(o->login_rate / 5, o->login_rate);
+	}
 	if (engines_load(&app))
 		fprintf(stderr, "tansiqd: conflict engines could not be built now; retried on first use\n");
 
@@ -230,24 +296,37 @@ static int serve(const struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	static_configure(o->web);
+	/* Before the HTTP threads: curl_global_init is not for a threaded program. */
+	if (witness_start(&app, o->witness, o->n_witness)) {
+		fprintf(stderr, "tansiqd: cannot start the witness clients\n");
+		engines_free(&app);
+		app_close(&app);
+		return EXIT_USAGE;
+	}
 	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
+		witness_stop(&app);
 		hub_free(&app);
+		login_limits_free(&app);
 		app_close(&app);
 		return EXIT_USAGE;
 	}
 	if (follow_start(&app, o->store)) {
 		fprintf(stderr, "tansiqd: cannot follow the shared store\n");
+		witness_stop(&app);
 		hub_close(&app);
 		http_stop(&app, daemon);
 		hub_free(&app);
+		login_limits_free(&app);
 		app_close(&app);
 		return EXIT_STORE;
 	}
 	if (sweeper_start(&app)) {
+		witness_stop(&app);
 		follow_stop(&app);
 		hub_close(&app);
 		http_stop(&app, daemon);
 		hub_free(&app);
+		login_limits_free(&app);
 		app_close(&app);
 		return EXIT_STORE;
 	}
@@ -268,11 +347,13 @@ static int serve(const struct options *o)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
 	sweeper_stop(&app);
+	witness_stop(&app);
 	follow_stop(&app);
 	hub_close(&app); /* ends the event streams: MHD must not stop with suspended connections */
 	http_stop(&app, daemon);
 	hub_free(&app);
 	engines_free(&app);
+	login_limits_free(&app);
 	app_close(&app);
 	return 0;
 }

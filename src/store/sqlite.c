@@ -7,6 +7,7 @@
 #include "store/backend.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/mlog.h"
@@ -105,6 +106,32 @@ static int migrate(struct sqlite_store *s)
 static void sq_close(struct store *base);
 static const struct store_ops sqlite_ops;
 
+/* Reads every page of the file once (O(N) in its size; see README, "Store integrity") and
+ * answers TQ_OK only when SQLite reports exactly "ok": a store with damaged pages must not
+ * start and serve as healthy. The first problem found is printed with the file's name. */
+static int quick_check(struct sqlite_store *s, const char *path)
+{
+	sqlite3_stmt *st;
+	int rc = TQ_EIO, step;
+	if (prepare(s, "PRAGMA quick_check(1)", &st)) {
+		fprintf(stderr, "tansiqd: %s: integrity check could not run: %s\n", path, sqlite3_errmsg(s->db));
+		return TQ_EIO;
+	}
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		const char *answer = (const char *)sqlite3_column_text(st, 0);
+		if (answer && strcmp(answer, "ok") == 0)
+			rc = TQ_OK;
+		else
+			fprintf(stderr, "tansiqd: %s is corrupt (integrity check: %s)\n", path,
+				answer ? answer : "no answer");
+	} else {
+		fprintf(stderr, "tansiqd: %s is corrupt (integrity check: %s)\n", path, sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_sqlite_open(const char *path, int create, struct store **out)
 {
 	struct sqlite_store *s = calloc(1, sizeof *s);
@@ -117,7 +144,7 @@ int store_sqlite_open(const char *path, int create, struct store **out)
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL + FULL: a commit that returned survives kill -9 and power loss. */
 	if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=FULL") ||
-	    exec(s, "PRAGMA foreign_keys=ON") || exec(s, "PRAGMA quick_check(1)"))
+	    exec(s, "PRAGMA foreign_keys=ON") || quick_check(s, path))
 		goto fail;
 	if (migrate(s))
 		goto fail;

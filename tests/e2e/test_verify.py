@@ -399,3 +399,42 @@ def test_verify_rejects_arguments_and_has_help(home, server):
     assert out.returncode == 2
     out = verify(home, server.url, "tq_x", "--help")
     assert out.returncode == 0 and "consistency" in out.stdout and "checkpoints/<size>" in out.stdout
+
+
+def test_event_is_exactly_the_parsed_leaf_also_for_computed_overlap_geometry(server, cell):
+    """Numbers in answers round-trip: an overlap computed by the engine (coordinates needing all 17
+    significant digits) shows in `event` as the very doubles hashed in `leaf_data`."""
+    from test_zones import activity_body, create, point
+    # A circle against a corridor: the overlap's vertices are computed, not copied from the input.
+    create(server, cell["IL"], "il-sy", "activities",
+           activity_body(geometry=point(35.8123456789, 33.1234567891), radius_m=3000))
+    b = create(server, cell["SY"], "il-sy", "activities",
+               activity_body(geometry={"type": "LineString", "coordinates": [[35.79, 33.10], [35.84, 33.15]]},
+                             width_m=1500))
+    assert b["conflicts"], "the two activities overlap"
+    items = il_entries(server, cell)
+    opened = [e for e in items if e["event"]["type"] == "conflict.opened"]
+    assert opened, "the conflict's event is visible to IL"
+    leaf = json.loads(base64.b64decode(opened[0]["leaf_data"]))
+    ring = leaf["payload"]["overlap"]["geometry"]["coordinates"][0]
+    # At least one computed coordinate needs more than 15 significant digits: the case that broke.
+    digits = [len(repr(abs(c)).replace(".", "").lstrip("0")) for p in ring for c in p]
+    assert max(digits) > 15, ring
+    for e in items:
+        leaf = base64.b64decode(e["leaf_data"])
+        assert e["event"] == json.loads(leaf), f"entry {e['index']}: event is not the parsed leaf"
+
+
+def test_verify_passes_against_the_demo(tmp_path, home):
+    """`tansiq verify` with each party's token exits 0 on a freshly seeded demo cell."""
+    from conftest import Server
+    srv = Server(tmp_path / "demo")
+    try:
+        srv.start("--demo")
+        tokens = json.load(open(os.path.join(srv.data, "demo-tokens.json")))
+        for party in ("IL", "SY", "US", "AZ"):
+            out = verify(home / party, srv.url, tokens[party])
+            assert out.returncode == 0, f"{party}: " + out.stdout + out.stderr
+            assert "FAIL" not in out.stdout
+    finally:
+        srv.stop()

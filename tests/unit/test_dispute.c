@@ -45,6 +45,7 @@ static void open_sets_both_deadlines(void **state)
 	assert_int_equal(d.respond_by, FIX_NOW + 2 * 86400000LL);
 	assert_int_equal(d.resolve_by, FIX_NOW + 14 * 86400000LL);
 	assert_string_equal(fx.ev[0].type, "dispute.opened");
+	fix_check_types(&fx);
 	assert_int_equal(effects_find_deadline(&fx, DISPUTE_RESPOND_KIND)->due, d.respond_by);
 	assert_int_equal(effects_find_deadline(&fx, DISPUTE_RESOLVE_KIND)->due, d.resolve_by);
 	dispute_free(&d);
@@ -92,14 +93,17 @@ static void full_path_open_responded_mediation_resolved(void **state)
 	assert_int_equal(act(&d, DISPUTE_STEP_RESPOND, "SY", "not us", &fx), TQ_OK);
 	assert_int_equal(d.status, DISPUTE_RESPONDED);
 	assert_string_equal(fx.ev[0].type, "dispute.responded");
+	fix_check_types(&fx);
 	assert_true(effects_find_deadline(&fx, DISPUTE_RESPOND_KIND)->clear);
 	assert_null(effects_find_deadline(&fx, DISPUTE_RESOLVE_KIND));
 	assert_int_equal(act(&d, DISPUTE_STEP_MEDIATE, "RU", NULL, &fx), TQ_OK);
 	assert_int_equal(d.status, DISPUTE_IN_MEDIATION);
 	assert_string_equal(fx.ev[0].type, "dispute.mediation");
+	fix_check_types(&fx);
 	assert_int_equal(act(&d, DISPUTE_STEP_RESOLVE, "US", "agreed line", &fx), TQ_OK);
 	assert_int_equal(d.status, DISPUTE_RESOLVED);
 	assert_string_equal(fx.ev[0].type, "dispute.resolved");
+	fix_check_types(&fx);
 	assert_true(effects_find_deadline(&fx, DISPUTE_RESOLVE_KIND)->clear);
 	assert_true(effects_find_deadline(&fx, DISPUTE_RESPOND_KIND)->clear);
 	assert_int_equal(d.stamp.version, 4);
@@ -128,6 +132,7 @@ static void mediation_straight_from_open_and_withdrawal(void **state)
 	assert_int_equal(act(&d, DISPUTE_STEP_WITHDRAW, "IL", "settled", &fx), TQ_OK);
 	assert_int_equal(d.status, DISPUTE_WITHDRAWN);
 	assert_string_equal(fx.ev[0].type, "dispute.withdrawn");
+	fix_check_types(&fx);
 	assert_true(effects_find_deadline(&fx, DISPUTE_RESOLVE_KIND)->clear);
 	assert_int_equal(act(&d, DISPUTE_STEP_MEDIATE, "RU", NULL, &fx), TQ_ECONFLICT);
 	dispute_free(&d);
@@ -168,6 +173,7 @@ static void missed_deadlines_escalate_while_they_matter(void **state)
 	open_one(&d, &fx);
 	dispute_deadline(&d, DISPUTE_RESPOND_KIND, d.respond_by, &fx);
 	assert_string_equal(fx.ev[0].type, "dispute.escalated");
+	fix_check_types(&fx);
 	assert_true(fx.ev[0].oversight);
 	assert_true(d.escalated);
 	json_t *j = dispute_to_json(&d);

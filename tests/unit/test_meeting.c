@@ -26,8 +26,10 @@ static int make(const char *by_party, const char *host, const char *start, const
 	struct actor by = fix_actor(by_party);
 	struct effects fx;
 	int rc = meeting_series_create(&T, &d, &by, FIX_NOW, s, &fx, fe);
-	if (rc == TQ_OK)
+	if (rc == TQ_OK) {
 		assert_string_equal(fx.ev[0].type, "meeting.series_created");
+		fix_check_types(&fx);
+	}
 	return rc;
 }
 
@@ -176,7 +178,9 @@ static int minutes(const struct meeting_series *s, const char *by_party, tq_time
 	int rc = meeting_minutes_create(&T, s, start, held, &d, &by, FIX_NOW, m, acts, &fm, &fa, fe);
 	if (rc == TQ_OK) {
 		assert_string_equal(fm.ev[0].type, "meeting.minutes");
+		fix_check_types(&fm);
 		assert_string_equal(fa.ev[0].type, "action.created");
+		fix_check_types(&fa);
 	}
 	json_decref(b);
 	return rc;
@@ -272,6 +276,7 @@ static void action_done_by_its_owner_once(void **state)
 	assert_int_equal(meeting_action_done(&a, &il, NULL, FIX_NOW, &fx, &fe), TQ_EFORBIDDEN);
 	assert_int_equal(meeting_action_done(&a, &sy, "sent", FIX_NOW, &fx, &fe), TQ_OK);
 	assert_string_equal(fx.ev[0].type, "action.done");
+	fix_check_types(&fx);
 	assert_false(meeting_action_overdue(&a, fix_time("2027-01-01T00:00:00Z")));
 	assert_int_equal(meeting_action_done(&a, &sy, NULL, FIX_NOW, &fx, &fe), TQ_ECONFLICT);
 	assert_int_equal(meeting_action_done(&a, &il, NULL, FIX_NOW, &fx, &fe), TQ_EFORBIDDEN);

@@ -54,6 +54,7 @@ static void flash_to_one_party_awaits_its_ack_with_a_deadline(void **state)
 	assert_int_equal(m.ack_due, FIX_NOW + 5 * FIX_MIN);
 	assert_int_equal(fx.nev, 1);
 	assert_string_equal(fx.ev[0].type, "message.created");
+	fix_check_types(&fx);
 	assert_false(fx.ev[0].oversight);
 	const struct effects_deadline *d = effects_find_deadline(&fx, MESSAGE_ACK_KIND);
 	assert_non_null(d);
@@ -165,6 +166,7 @@ static void ack_by_the_last_addressee_clears_the_deadline(void **state)
 	assert_int_equal(create(f, "IL", "[\"SY\",\"US\"]", "flash", -1, &m, &fx, &fe), TQ_OK);
 	assert_int_equal(message_ack(&m, "SY", FIX_NOW + 1000, &fx, &fe), TQ_OK);
 	assert_string_equal(fx.ev[0].type, "message.acked");
+	fix_check_types(&fx);
 	assert_int_equal(fx.ndl, 0);
 	assert_int_equal(m.stamp.version, 2);
 	assert_int_equal(m.stamp.updated_at, FIX_NOW + 1000);
@@ -208,6 +210,7 @@ static void deadline_escalates_once_while_someone_is_awaited(void **state)
 	message_ack_due(&m, due, &fx);
 	assert_int_equal(fx.nev, 1);
 	assert_string_equal(fx.ev[0].type, "message.escalated");
+	fix_check_types(&fx);
 	assert_true(fx.ev[0].oversight);
 	assert_true(m.escalated);
 	assert_int_equal(m.escalated_at, due);

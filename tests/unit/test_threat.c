@@ -46,6 +46,7 @@ static void report_is_referred_with_a_respond_deadline(void **state)
 	assert_int_equal(t.status, THREAT_REFERRED);
 	assert_int_equal(t.respond_by, FIX_NOW + 2 * 60 * FIX_MIN);
 	assert_string_equal(fx.ev[0].type, "threat.reported");
+	fix_check_types(&fx);
 	assert_int_equal(effects_find_deadline(&fx, THREAT_RESPOND_KIND)->due, t.respond_by);
 	json_t *j = threat_to_json(&t);
 	assert_string_equal(json_string_value(json_object_get(j, "status")), "referred");
@@ -126,6 +127,7 @@ static void acknowledged_stays_open_then_neutralized_closes(void **state)
 	assert_false(threat_closed(&t));
 	assert_int_equal(fx.ndl, 0);
 	assert_string_equal(fx.ev[0].type, "threat.responded");
+	fix_check_types(&fx);
 	assert_int_equal(threat_respond(&t, &sy, "acknowledged", NULL, FIX_NOW, &fx, &fe), TQ_ECONFLICT);
 	assert_int_equal(threat_respond(&t, &sy, "neutralized", "done", FIX_NOW + 2000, &fx, &fe), TQ_OK);
 	assert_true(threat_closed(&t));
@@ -188,6 +190,7 @@ static void open_threat_lapses_at_the_deadline_once(void **state)
 	threat_lapse(&t, t.respond_by, &fx);
 	assert_int_equal(t.status, THREAT_LAPSED);
 	assert_string_equal(fx.ev[0].type, "threat.lapsed");
+	fix_check_types(&fx);
 	assert_true(fx.ev[0].oversight);
 	threat_lapse(&t, t.respond_by + 1, &fx);
 	assert_int_equal(fx.nev, 0);

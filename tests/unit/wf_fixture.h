@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <string.h>
 #include "core/effects.h"
+#include "core/event_types.h"
 #include "core/settings.h"
 #include "core/tqtime.h"
 #include "core/visibility.h"
@@ -40,5 +41,14 @@ static inline struct actor fix_actor(const char *party)
 {
 	return (struct actor){party, "usr_test"};
 }
+
+/* Every event a transition asks for is a type the log accepts (core/event_types.h).
+ * Needs cmocka.h included first. */
+#define fix_check_types(fx)                                                                                    \
+	do {                                                                                                   \
+		for (size_t i_ = 0; i_ < (fx)->nev; i_++)                                                      \
+			if (!event_type_known((fx)->ev[i_].type))                                              \
+				fail_msg("event type %s is not in core/event_types.c", (fx)->ev[i_].type);    \
+	} while (0)
 
 #endif
