@@ -16,8 +16,8 @@ int reconcile_conflict_save(struct commit *c, const json_t *track, json_t *confl
 	if (json_unpack(conflict, "{s:s, s:s}", "id", &m.id, "status", &m.status) ||
 	    json_unpack((json_t *)track, "{s:s}", "id", &m.track))
 		return TQ_EINTERNAL;
-	auth_audience(track, "conflict", conflict, 0, audience, sizeof audience);
-	return commit_record(c, &m, conflict, event, audience);
+	int rc = auth_audience(track, "conflict", NULL, conflict, 0, audience, sizeof audience);
+	return rc ? rc : commit_record(c, &m, conflict, event, audience);
 }
 
 static int cmp_json_str(const void *pa, const void *pb)

@@ -42,6 +42,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE idempotency(user_id TEXT NOT NULL, key TEXT NOT NULL, body_hash BLOB NOT NULL,"
 	"  status INTEGER NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(user_id, key));",
+	/* 1 → 2: who is in which track, kept by triggers from tracks.body, so that
+	 * membership is one index lookup (store_track_role). */
+	"CREATE TABLE track_members(track TEXT NOT NULL, party TEXT NOT NULL, role TEXT NOT NULL,"
+	"  PRIMARY KEY(track, party)) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO track_members SELECT t.id, json_extract(m.value,'$.party'),"
+	"  json_extract(m.value,'$.role') FROM tracks t, json_each(t.body,'$.members') m;"
+	"CREATE TRIGGER tracks_members_insert AFTER INSERT ON tracks BEGIN"
+	"  INSERT OR IGNORE INTO track_members SELECT NEW.id, json_extract(m.value,'$.party'),"
+	"  json_extract(m.value,'$.role') FROM json_each(NEW.body,'$.members') m; END;"
+	"CREATE TRIGGER tracks_members_update AFTER UPDATE OF body ON tracks BEGIN"
+	"  DELETE FROM track_members WHERE track=NEW.id;"
+	"  INSERT OR IGNORE INTO track_members SELECT NEW.id, json_extract(m.value,'$.party'),"
+	"  json_extract(m.value,'$.role') FROM json_each(NEW.body,'$.members') m; END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -443,6 +456,24 @@ static int sq_track_get(struct store *base, const char *id, json_t **out)
 	return get_body(s, "SELECT body FROM tracks WHERE id=?", id, out);
 }
 
+static int sq_track_role(struct store *base, const char *track, const char *party, char *role, size_t len)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	int rc;
+	if (prepare(SQ(base), "SELECT role FROM track_members WHERE track=?1 AND party=?2", &st))
+		return TQ_EIO;
+	sqlite3_bind_text(st, 1, track, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, party, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	rc = v ? TQ_OK : rc == SQLITE_ROW || rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
+	if (v)
+		snprintf(role, len, "%s", v);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int sq_track_all(struct store *base, json_t **out)
 {
 	struct sqlite_store *s = SQ(base);
@@ -810,6 +841,7 @@ static const struct store_ops sqlite_ops = {
 	.party_all = sq_party_all,
 	.track_put = sq_track_put,
 	.track_get = sq_track_get,
+	.track_role = sq_track_role,
 	.track_all = sq_track_all,
 	.obj_put = sq_obj_put,
 	.obj_get = sq_obj_get,
