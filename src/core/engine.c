@@ -803,6 +803,72 @@ static int needs_margin(const struct subject *c)
 	return c->kind == ZONE_PROTECTED_SITE || c->kind == ZONE_BASE;
 }
 
+/* c's bounding box, and the index query for its candidates: its extent
+ * grown by the margins when a margin rule may involve it. */
+static int check_query(const struct engine *e, const struct subject *c, double bb[4], struct volume_query *q)
+{
+	int rc;
+	if ((rc = footprint_bbox(e->h, c->footprint, bb)))
+		return rc;
+	memcpy(q->bbox, bb, sizeof q->bbox);
+	q->start = c->start;
+	q->end = c->end;
+	q->alt_min = c->alt_min;
+	q->alt_max = c->alt_max;
+	if (needs_margin(c)) {
+		double dlon, dlat;
+		geo_metres_to_degrees(e->m.separation_m, bb[1], bb[3], &dlon, &dlat);
+		q->bbox[0] -= dlon;
+		q->bbox[2] += dlon;
+		q->bbox[1] -= dlat;
+		q->bbox[3] += dlat;
+		q->start = c->start < TQ_TIME_MIN + e->m.time_margin_ms ? TQ_TIME_MIN : c->start - e->m.time_margin_ms;
+		q->end = sat_add(c->end, e->m.time_margin_ms);
+		q->alt_min -= e->m.vertical_separation_m;
+		q->alt_max += e->m.vertical_separation_m;
+	}
+	return 0;
+}
+
+int engine_admit(struct engine *e, const struct subject *c, struct tq_field_error *err)
+{
+	double bb[4];
+	struct volume_query q;
+	struct subject **found;
+	size_t n;
+	int rc;
+	if (!c || !c->footprint)
+		return TQ_EINTERNAL;
+	if ((rc = check_query(e, c, bb, &q)) || (rc = volume_index_query(e->idx, &q, &found, &n)))
+		return rc;
+	if (n > TQ_MAX_CHECK_CANDIDATES) {
+		TQ_FIELD_ERROR(err, "geometry",
+			       "the footprint meets more than %d live volumes of this track (bounding boxes, within "
+			       "the margins, in its window and band); split it",
+			       TQ_MAX_CHECK_CANDIDATES);
+		return TQ_EINVALID;
+	}
+	if (!needs_margin(c) || !(e->m.separation_m > 0))
+		return 0;
+	rc = geo_buffer_admit(e->geo, c->footprint, e->m.separation_m);
+	if (rc == TQ_ETOOBIG) {
+		TQ_FIELD_ERROR(err, "geometry",
+			       "footprint too complex for the track's separation margin of %g m: more than %d "
+			       "vertices once edges are cut to %g degrees, or edges folded within the margin of each "
+			       "other; use fewer, shorter edges or split it",
+			       e->m.separation_m, TQ_MAX_DENSE_VERTICES, GEO_DENSIFY_DEG);
+		return TQ_EINVALID;
+	}
+	if (rc == TQ_EINVALID) {
+		TQ_FIELD_ERROR(err, "geometry",
+			       "the track's separation margin of %g m around this footprint would reach beyond 88 "
+			       "degrees of latitude or across 180 degrees of longitude",
+			       e->m.separation_m);
+		return TQ_EINVALID;
+	}
+	return rc;
+}
+
 int engine_check(struct engine *e, const struct subject *c, struct finding_list *out)
 {
 	struct check k = {.e = e, .c = c, .out = out};
@@ -815,26 +881,8 @@ int engine_check(struct engine *e, const struct subject *c, struct finding_list 
 		return TQ_EINTERNAL;
 	if (c->type == SUBJECT_ZONE && c->status != ZONE_IN_FORCE)
 		return 0; /* a zone not in force applies no rule, and no rule applies to zones */
-	double *bb = k.cbb;
-	if ((rc = footprint_bbox(e->h, c->footprint, bb)))
+	if ((rc = check_query(e, c, k.cbb, &k.q)))
 		return rc;
-	memcpy(k.q.bbox, bb, sizeof k.q.bbox);
-	k.q.start = c->start;
-	k.q.end = c->end;
-	k.q.alt_min = c->alt_min;
-	k.q.alt_max = c->alt_max;
-	if (needs_margin(c)) {
-		double dlon, dlat;
-		geo_metres_to_degrees(e->m.separation_m, bb[1], bb[3], &dlon, &dlat);
-		k.q.bbox[0] -= dlon;
-		k.q.bbox[2] += dlon;
-		k.q.bbox[1] -= dlat;
-		k.q.bbox[3] += dlat;
-		k.q.start = c->start < TQ_TIME_MIN + e->m.time_margin_ms ? TQ_TIME_MIN : c->start - e->m.time_margin_ms;
-		k.q.end = sat_add(c->end, e->m.time_margin_ms);
-		k.q.alt_min -= e->m.vertical_separation_m;
-		k.q.alt_max += e->m.vertical_separation_m;
-	}
 	struct subject **found;
 	if ((rc = volume_index_query(e->idx, &k.q, &found, &ncand)))
 		goto fail;

@@ -61,6 +61,8 @@ static int act_prepare(struct req *r, const json_t *track, json_t *act, const ch
 	struct tq_field_error fe = {{0}, {0}};
 	struct track_settings settings;
 	int rc = engines_subject(r->app, SUBJECT_ACTIVITY, act, id, r->who.party, r->now, &s, &fe);
+	if (!rc && (rc = engines_admit(r->app, r->param[0], s, &fe)))
+		subject_free(engines_geo(r->app), s);
 	if (rc)
 		return req_fail_field(r, rc, &fe);
 	tq_time start = s->start, end = s->end;

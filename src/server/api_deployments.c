@@ -44,6 +44,8 @@ static int dep_validate(struct req *r, json_t *dep, const char *id)
 	struct subject *s = NULL;
 	struct tq_field_error fe = {{0}, {0}};
 	int rc = engines_subject(r->app, SUBJECT_DEPLOYMENT, dep, id, r->who.party, r->now, &s, &fe);
+	if (!rc && (rc = engines_admit(r->app, r->param[0], s, &fe)))
+		subject_free(engines_geo(r->app), s);
 	if (rc)
 		return req_fail_field(r, rc, &fe);
 	engines_normalize(dep, s);

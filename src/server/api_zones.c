@@ -88,6 +88,10 @@ static int zone_create(struct req *r)
 	}
 	if ((rc = engines_check_owner(r, track, s->owner)))
 		goto done;
+	if ((rc = engine_admit(engines_engine(te), s, &fe))) {
+		req_fail_field(r, rc, &fe);
+		goto done;
+	}
 	zone = json_object();
 	for (size_t i = 0; copied[i]; i++) {
 		json_t *v = json_object_get(body, copied[i]);

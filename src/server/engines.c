@@ -177,6 +177,13 @@ int engines_subject(struct app *a, enum subject_type t, const json_t *obj, const
 	return 0;
 }
 
+int engines_admit(struct app *a, const char *track, const struct subject *s, struct tq_field_error *err)
+{
+	struct track_engine *te;
+	int rc = engines_get(a, track, &te);
+	return rc ? rc : engine_admit(te->engine, s, err);
+}
+
 struct build {
 	struct app *a;
 	struct track_engine *te;

@@ -56,6 +56,10 @@ struct engine *engines_engine(struct track_engine *te);
 TQ_MUST_USE int engines_subject(struct app *a, enum subject_type t, const json_t *obj, const char *id,
 				const char *party, tq_time now, struct subject **out, struct tq_field_error *err);
 
+/* engine_admit for a candidate of `track` (422 with a reason past the work
+ * bounds of core/limits.h). */
+TQ_MUST_USE int engines_admit(struct app *a, const char *track, const struct subject *s, struct tq_field_error *err);
+
 struct engines_change {
 	const struct who *who;
 	tq_time now;
