@@ -123,6 +123,19 @@ size_t engine_count(const struct engine *e);
  * bounds (engine_admit says so first, with a reason). */
 TQ_MUST_USE int engine_check(struct engine *e, const struct subject *candidate, struct finding_list *out);
 
+/* Which findings need their overlap geometry (the rest keep the one their
+ * caller already has: a known conflict's overlap does not change until one
+ * of its subjects does, and then it is matched by key, not rebuilt). */
+struct engine_overlaps {
+	int (*want)(void *ud, const char *key); /* nonzero: compute it */
+	void *ud;
+};
+/* engine_check, with overlap_geometry computed only for the findings whose
+ * key want accepts (NULL: all, as engine_check); the others have it NULL and
+ * are otherwise identical (same findings, order, keys, bands, windows). */
+TQ_MUST_USE int engine_check_some(struct engine *e, const struct subject *candidate,
+				  const struct engine_overlaps *want, struct finding_list *out);
+
 /* Would engine_check on candidate stay within the work bounds of limits.h
  * (issue 17: one check must never hold the cell for seconds)? TQ_EINVALID,
  * with err naming "geometry" and why, when it meets more than

@@ -501,12 +501,8 @@ static int proj_xf_cb(double *x, double *y, void *userdata)
 
 /* The local azimuthal-equidistant projection centred on g's bounding box
  * (rounded, see PJ_CACHE): xf->pj borrowed from the cache, xf->lam0 set. */
-static int aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g, struct proj_xf *xf)
+static int aeqd_for_box(struct geo_ctx *ctx, double x0, double y0, double x1, double y1, struct proj_xf *xf)
 {
-	double x0, x1, y0, y1;
-	if (!GEOSGeom_getXMin_r(ctx->geos, g, &x0) || !GEOSGeom_getXMax_r(ctx->geos, g, &x1) ||
-	    !GEOSGeom_getYMin_r(ctx->geos, g, &y0) || !GEOSGeom_getYMax_r(ctx->geos, g, &y1))
-		return TQ_EINTERNAL;
 	int32_t ix = (int32_t)lround((x0 + x1) / 2 * PJ_GRID), iy = (int32_t)lround((y0 + y1) / 2 * PJ_GRID);
 	/* what PROJ makes of "+lon_0=%.1f": the decimal parsed, times DEG_TO_RAD */
 	xf->lam0 = proj_torad(ix / PJ_GRID);
@@ -523,6 +519,15 @@ static int aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g, struct proj_xf *
 	}
 	xf->pj = slot->pj;
 	return 0;
+}
+
+static int aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g, struct proj_xf *xf)
+{
+	double x0, x1, y0, y1;
+	if (!GEOSGeom_getXMin_r(ctx->geos, g, &x0) || !GEOSGeom_getXMax_r(ctx->geos, g, &x1) ||
+	    !GEOSGeom_getYMin_r(ctx->geos, g, &y0) || !GEOSGeom_getYMax_r(ctx->geos, g, &y1))
+		return TQ_EINTERNAL;
+	return aeqd_for_box(ctx, x0, y0, x1, y1, xf);
 }
 
 /* ---- work bounds (limits.h, issue 17) ---------------------------------- */
@@ -848,6 +853,63 @@ int geo_distance_m(struct geo_ctx *ctx, const GEOSGeometry *a, const GEOSGeometr
 	rc = 0;
 fail:
 	geo_free(ctx, pa);
+	geo_free(ctx, pb);
+	return rc;
+}
+
+struct geo_local {
+	struct proj_xf xf; /* pj re-fetched through the cache: see geo_local_distance_m */
+	double bb[4];      /* a's bounding box, for aeqd_for */
+	GEOSGeometry *planar;
+	const GEOSPreparedGeometry *prep;
+};
+
+int geo_local_new(struct geo_ctx *ctx, const GEOSGeometry *a, struct geo_local **out)
+{
+	struct geo_local *l = calloc(1, sizeof *l);
+	int rc = TQ_ENOMEM;
+	*out = NULL;
+	if (!l)
+		return rc;
+	if ((rc = aeqd_for(ctx, a, &l->xf)) || !(l->planar = project_fwd(ctx, &l->xf, a, &rc)))
+		goto fail;
+	rc = TQ_ENOMEM;
+	if (!(l->prep = GEOSPrepare_r(ctx->geos, l->planar)))
+		goto fail;
+	if (!GEOSGeom_getXMin_r(ctx->geos, a, &l->bb[0]) || !GEOSGeom_getYMin_r(ctx->geos, a, &l->bb[1]) ||
+	    !GEOSGeom_getXMax_r(ctx->geos, a, &l->bb[2]) || !GEOSGeom_getYMax_r(ctx->geos, a, &l->bb[3])) {
+		rc = TQ_EINTERNAL;
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	geo_local_free(ctx, l);
+	return rc;
+}
+
+void geo_local_free(struct geo_ctx *ctx, struct geo_local *l)
+{
+	if (!l)
+		return;
+	if (l->prep)
+		GEOSPreparedGeom_destroy_r(ctx->geos, l->prep);
+	geo_free(ctx, l->planar);
+	free(l);
+}
+
+int geo_local_distance_m(struct geo_ctx *ctx, struct geo_local *l, const GEOSGeometry *b, double *out)
+{
+	GEOSGeometry *pb = NULL;
+	struct proj_xf xf;
+	/* The cache slot may have been reused since geo_local_new: look the
+	 * projection up again from a's box (same centre, same PJ definition). */
+	int rc = aeqd_for_box(ctx, l->bb[0], l->bb[1], l->bb[2], l->bb[3], &xf);
+	if (rc)
+		return rc;
+	if (!(pb = project_fwd(ctx, &xf, b, &rc)))
+		return rc;
+	rc = GEOSPreparedDistance_r(ctx->geos, l->prep, pb, out) ? 0 : TQ_EINTERNAL;
 	geo_free(ctx, pb);
 	return rc;
 }

@@ -79,6 +79,16 @@ TQ_MUST_USE int geo_buffer_admit(struct geo_ctx *ctx, const GEOSGeometry *g, dou
  * geo_buffer_m past TQ_MAX_DENSE_VERTICES. */
 TQ_MUST_USE int geo_distance_m(struct geo_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b, double *out);
 
+/* geo_distance_m from one geometry a to many: a is densified, projected
+ * (aeqd centred on a, as geo_distance_m and geo_buffer_m) and prepared once.
+ * *out owned; free with geo_local_free (NULL-safe). a is not kept. */
+struct geo_local;
+TQ_MUST_USE int geo_local_new(struct geo_ctx *ctx, const GEOSGeometry *a, struct geo_local **out);
+void geo_local_free(struct geo_ctx *ctx, struct geo_local *l);
+/* The distance in metres from a to b in a's projection (b densified too). */
+TQ_MUST_USE int geo_local_distance_m(struct geo_ctx *ctx, struct geo_local *l, const GEOSGeometry *b,
+				     double *out);
+
 /* GeoJSON geometry object for g. *out is owned (json_decref). */
 TQ_MUST_USE int geo_to_geojson(struct geo_ctx *ctx, const GEOSGeometry *g, json_t **out);
 

@@ -127,6 +127,12 @@ static struct cref *refs_by_key(struct track_engine *te, const char *key)
 	return NULL;
 }
 
+/* engine_overlaps: the geometry of findings whose key has no conflict yet. */
+static int want_unknown(void *ud, const char *key)
+{
+	return refs_by_key(ud, key) == NULL;
+}
+
 /* ---- registry ----------------------------------------------------------- */
 
 static struct engines *registry(struct app *a)
@@ -643,7 +649,10 @@ int engines_apply(struct app *a, struct track_engine *te, const struct engines_c
 	}
 	nlists = 1;
 	finding_list_init(&lists[0]);
-	if (me && (rc = engine_check(te->engine, me, &lists[0])))
+	/* Step 3 keeps a known key's stored conflict as it is: only new findings
+	 * need their overlap geometry (the costly part of a busy check). */
+	const struct engine_overlaps unknown = {want_unknown, te};
+	if (me && (rc = engine_check_some(te->engine, me, &unknown, &lists[0])))
 		goto fail;
 	if (ch->type == SUBJECT_DEPLOYMENT) {
 		for (size_t i = 0; i < te->nrefs; i++)
@@ -664,7 +673,8 @@ int engines_apply(struct app *a, struct track_engine *te, const struct engines_c
 			for (size_t z = 0; z < zones.n; z++) {
 				const struct subject *zs = engine_get(te->engine, zones.v[z]);
 				finding_list_init(&lists[nlists++]);
-				if (zs && zs->status == ZONE_IN_FORCE && (rc = engine_check(te->engine, zs, &lists[nlists - 1])))
+				if (zs && zs->status == ZONE_IN_FORCE &&
+				    (rc = engine_check_some(te->engine, zs, &unknown, &lists[nlists - 1])))
 					goto fail;
 			}
 		}
