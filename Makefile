@@ -1,14 +1,16 @@
 # tansiq — the front door. `make demo` and `make test` are all a newcomer needs.
 #
 #   make demo    install what is missing, build, start tansiqd --demo on http://127.0.0.1:8080
+#                with a log witness for the supervisor (US) beside it on 127.0.0.1:8081
 #   make test    install what is missing, build with ASan+UBSan, run unit and end-to-end tests
-#   make fuzz    run the six libFuzzer harnesses for FUZZ_SECONDS each
+#   make fuzz    run the eight libFuzzer harnesses for FUZZ_SECONDS each
 #   make bench   run the benchmarks (installs PostgreSQL/PostGIS, nginx, wrk)
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
 DATA       ?= ./tansiq-data
 LISTEN     ?= 127.0.0.1:8080
+WITNESS_LISTEN ?= 127.0.0.1:8081
 PYTHON     ?= /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
@@ -31,8 +33,9 @@ web-deps: deps
 	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		npm ci --no-audit --no-fund; fi
 
+# tansiqd --demo, and beside it the supervisor's (US) log witness (scripts/demo.sh).
 demo: build web-deps
-	./$(BUILD)/tansiqd --demo --data $(DATA) --listen $(LISTEN)
+	bash scripts/demo.sh $(BUILD) $(DATA) $(LISTEN) $(WITNESS_LISTEN)
 
 $(TEST_BUILD)/build.ninja:
 	meson setup $(TEST_BUILD) -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debugoptimized
@@ -50,7 +53,7 @@ test: test-build
 	@bash scripts/test.sh $(TEST_BUILD)
 
 fuzz: deps
-	bash scripts/fuzz.sh run $$(( $(FUZZ_SECONDS) * 6 ))
+	bash scripts/fuzz.sh run $$(( $(FUZZ_SECONDS) * 8 ))
 
 bench: deps
 	bash bench/http/run.sh

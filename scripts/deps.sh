@@ -8,7 +8,7 @@ PACKAGES=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
   libgeos-dev libproj-dev proj-data libsodium-dev libcurl4-openssl-dev libcmocka-dev
   libical-dev libexpat1-dev libgnutls28-dev gnutls-bin libpq-dev postgresql libzip-dev
-  python3 python3-pytest python3-requests python3-icalendar python3-cryptography python3-yaml python3-pytest-timeout python3-psycopg2 gdal-bin
+  python3 python3-pytest python3-requests python3-icalendar python3-cryptography python3-yaml python3-jsonschema python3-pytest-timeout python3-psycopg2 gdal-bin
   curl ca-certificates openssl
 )
 # Extra groups asked for by the caller (e.g. `deps.sh browser`).

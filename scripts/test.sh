@@ -19,6 +19,10 @@ echo "== end-to-end tests (pytest against a real tansiqd)"
 TANSIQD="$root/$build/tansiqd" TANSIQ="$root/$build/tansiq" \
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/tests/e2e" || status=1
 
+echo "== end-to-end tests again on PostgreSQL (a throw-away cluster: initdb/pg_ctl, unix socket only)"
+TANSIQ_STORE=postgresql TANSIQD="$root/$build/tansiqd" TANSIQ="$root/$build/tansiq" \
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/tests/e2e" || status=1
+
 echo "== browser tests (playwright-core + Debian chromium against a real tansiqd)"
 bash "$root/scripts/browser-test.sh" "$build" || status=1
 

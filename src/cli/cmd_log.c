@@ -44,8 +44,14 @@ static const struct cmd_spec watch_cmds[] = {
 	END_CMDS,
 };
 
+static const struct opt_spec verify_help_opts[] = {
+	{"--witness", "", OT_STRS, 0, "VKEY of a witness whose cosignature counts toward the quorum"},
+	{"--quorum", "", OT_INT, 0, "valid cosignatures required (default: one per --witness)"},
+	END_OPTS,
+};
+
 static const struct cmd_spec verify_cmds[] = {
-	{"", "GET", "/v1/log/checkpoint", 0, NULL, NULL,
+	{"", "GET", "/v1/log/checkpoint", 0, verify_help_opts, NULL,
 	 "Verify the log: signature, your entries, their inclusion, consistency with saved checkpoints.",
 	 VERIFY_HELP, verify_cmd},
 	END_CMDS,

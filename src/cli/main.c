@@ -17,6 +17,7 @@
 #include "cli/cmd.h"
 #include "cli/config.h"
 #include "cli/http.h"
+#include "cli/witness.h"
 
 static const char main_help_head[] =
 	"usage: tansiq [global options] COMMAND [SUBCOMMAND] [options]\n"
@@ -46,7 +47,7 @@ static const char main_help_tail[] =
 	"'tansiq COMMAND --help' describes each command.\n";
 
 static const struct group_spec *const group_tables[] = {
-	cmd_admin_groups, cmd_track_groups, cmd_comms_groups, cmd_log_groups,
+	cmd_admin_groups, cmd_track_groups, cmd_comms_groups, cmd_log_groups, cmd_witness_groups,
 };
 
 static void main_help(FILE *f)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -25,6 +26,7 @@
 #include "cli/http.h"
 #include "cli/table.h"
 #include "core/limits.h"
+#include "core/cosig.h"
 #include "core/mlog.h"
 #include "core/note.h"
 
@@ -35,12 +37,21 @@
 #define STATE_PATH 4096                        /* the state directory */
 #define CPDIR_PATH (STATE_PATH + 16)            /* .../checkpoints */
 #define FILE_PATH (CPDIR_PATH + 32)             /* .../checkpoints/<size> or .../vkey */
+#define VERIFY_MAX_WITNESSES 16
 
 struct report {
 	const struct cli_ctx *ctx;
 	json_t *checks;     /* --json: [{check, ok, detail}] */
+	json_t *split;      /* --json: {"witnessed", "server"} notes when a split was seen */
 	int failures;
 	int entry_failures; /* FAIL lines about single entries, for the cap */
+};
+
+/* --witness VKEY (repeatable) and --quorum N. */
+struct witness_policy {
+	const char *vkeys[VERIFY_MAX_WITNESSES];
+	size_t n;
+	size_t quorum;
 };
 
 /* Records one check. Text mode prints "OK:   check: detail" or
@@ -470,6 +481,179 @@ done:
 	return ret;
 }
 
+/* ---- prefix proofs ---- */
+
+/* Sets *ok when the tree of `small` is a prefix of the tree of `big`, by the
+ * server's consistency proof checked against both verified roots (RFC 9162
+ * §2.1.4.2). Returns CLI_OK or an HTTP exit code. */
+static int prefix_proof(struct report *rep, const struct checkpoint *small, const struct checkpoint *big,
+			int *ok)
+{
+	uint8_t proof[MLOG_MAX_PROOF][32];
+	size_t count = 0, i;
+	json_t *j = NULL, *v;
+	int ret;
+	*ok = 0;
+	if (small->size > big->size)
+		return CLI_OK;
+	/* The server refuses from=0 and needs no request for equal sizes: both
+	 * take the empty proof (RFC 9162 §2.1.4.2). */
+	if (small->size > 0 && small->size < big->size) {
+		char q[128];
+		snprintf(q, sizeof(q), "/v1/log/proof/consistency?from=%llu&to=%llu",
+			 (unsigned long long)small->size, (unsigned long long)big->size);
+		if ((ret = get_json(rep->ctx, q, &j)) != CLI_OK) {
+			/* 4xx: the server cannot prove it (e.g. its log is shorter). */
+			return ret == CLI_ECLIENT ? CLI_OK : ret;
+		}
+		json_t *hashes = json_object_get(j, "hashes");
+		count = json_array_size(hashes);
+		if (!json_is_array(hashes) || count > MLOG_MAX_PROOF)
+			goto done;
+		json_array_foreach(hashes, i, v)
+			if (b64_hash(v, proof[i]) != 0)
+				goto done;
+	}
+	*ok = mlog_verify_consistency(small->size, big->size, small->root, big->root,
+				      (const uint8_t(*)[32])proof, count) == 0;
+done:
+	json_decref(j);
+	return CLI_OK;
+}
+
+/* ---- witnesses: a quorum of cosignatures, and the largest witnessed checkpoint ---- */
+
+/* Valid cosignatures on the note by the --witness keys. */
+static size_t count_cosigs(const struct witness_policy *wp, const char *note, size_t len)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < wp->n; i++)
+		k += cosig_verify(note, len, wp->vkeys[i], NULL) == 0;
+	return k;
+}
+
+/* Requires wp->quorum valid cosignatures on *cp; when the current checkpoint
+ * has too few (the witnesses answer about a second after a write), takes the
+ * server's latest checkpoint that has them (?cosigned=N) instead. */
+static int check_witnesses(struct report *rep, const struct witness_policy *wp, const char *vkey,
+			   struct checkpoint *cp)
+{
+	char name[TQ_MAX_NAME_BYTES + 1], path[64];
+	struct checkpoint alt = {0};
+	struct http_resp r;
+	const char *what;
+	size_t k = count_cosigs(wp, cp->note, cp->note_len), k2 = 0;
+	int ret;
+
+	if (k >= wp->quorum) {
+		report(rep, 1, "witnesses", "%zu of %zu witnesses cosigned the checkpoint of size %llu (quorum %zu)",
+		       k, wp->n, (unsigned long long)cp->size, wp->quorum);
+		return CLI_OK;
+	}
+	if (vkey_name(vkey, name, sizeof(name)) != 0)
+		return CLI_EVERIFY;
+	snprintf(path, sizeof(path), "/v1/log/checkpoint?cosigned=%zu", wp->quorum);
+	ret = http_request(rep->ctx, "GET", path, NULL, &r);
+	if (ret == CLI_OK && open_checkpoint(r.body, r.len, vkey, name, &alt, &what) == 0 &&
+	    alt.size <= cp->size && (k2 = count_cosigs(wp, r.body, r.len)) >= wp->quorum) {
+		report(rep, 1, "witnesses",
+		       "%zu of %zu witnesses cosigned the checkpoint of size %llu (quorum %zu); the log has "
+		       "grown to %llu since, not yet cosigned", k2, wp->n, (unsigned long long)alt.size,
+		       wp->quorum, (unsigned long long)cp->size);
+		free(cp->note);
+		*cp = alt;
+		cp->note = r.body;
+		cp->note_len = r.len;
+		r.body = NULL;
+		http_resp_free(&r);
+		return CLI_OK;
+	}
+	http_resp_free(&r);
+	if (ret == CLI_ESERVER || ret == CLI_ELOCAL)
+		return ret;
+	report(rep, 0, "witnesses", "the checkpoint of size %llu has %zu valid cosignature%s, %zu required, "
+	       "and the server holds no checkpoint with %zu", (unsigned long long)cp->size, k,
+	       k == 1 ? "" : "s", wp->quorum, wp->quorum);
+	return CLI_OK;
+}
+
+static void print_note(const char *title, const char *note, size_t len)
+{
+	printf("----- %s\n", title);
+	fwrite(note, 1, len, stdout);
+}
+
+/* Checks the new checkpoint against the largest witnessed one saved before
+ * (state/witnessed): one must be a prefix of the other, or the server has
+ * shown two histories (a fork, or a rollback then new writes). The evidence,
+ * both signed checkpoints, is printed and written to state/split-<time>. */
+static int check_witnessed(struct report *rep, const char *state, const char *vkey,
+			   const struct checkpoint *cp, uint64_t *saved_size, int *have_saved)
+{
+	char path[FILE_PATH], ev[FILE_PATH + 32], name[TQ_MAX_NAME_BYTES + 1];
+	struct checkpoint old = {0};
+	const char *what;
+	size_t len;
+	int ok = 0, ret = CLI_OK;
+	char *note;
+
+	*have_saved = 0;
+	snprintf(path, sizeof(path), "%s/witnessed", state);
+	note = read_small(path, TQ_MAX_NOTE_BYTES, &len);
+	if (!note) {
+		if (errno != ENOENT) {
+			fprintf(stderr, "error: cannot read %s: %s\n", path, strerror(errno));
+			return CLI_ELOCAL;
+		}
+		report(rep, 1, "split view", "no witnessed checkpoint saved before (first run with --witness)");
+		return CLI_OK;
+	}
+	if (vkey_name(vkey, name, sizeof(name)) != 0 || open_checkpoint(note, len, vkey, name, &old, &what) != 0) {
+		report(rep, 0, "split view", "the saved witnessed checkpoint %s is not signed by the pinned key", path);
+		goto done;
+	}
+	*have_saved = 1;
+	*saved_size = old.size;
+	if (old.size <= cp->size)
+		ret = prefix_proof(rep, &old, cp, &ok);
+	else
+		ret = prefix_proof(rep, cp, &old, &ok);
+	if (ret != CLI_OK)
+		goto done;
+	if (ok) {
+		report(rep, 1, "split view", "consistent with the largest witnessed checkpoint seen (size %llu)",
+		       (unsigned long long)old.size);
+		goto done;
+	}
+	snprintf(ev, sizeof(ev), "%s/split-%lld", state, (long long)time(NULL));
+	{
+		size_t n = len + cp->note_len + 128;
+		char *both = malloc(n);
+		if (both) {
+			int m = snprintf(both, n, "witnessed checkpoint (saved before):\n%.*s\ncheckpoint the server "
+					 "showed next:\n%.*s", (int)len, note, (int)cp->note_len, cp->note);
+			if (m < 0 || write_atomic(ev, both, (size_t)m) != 0)
+				ev[0] = '\0';
+			free(both);
+		}
+	}
+	report(rep, 0, "split view",
+	       "the server's checkpoint (size %llu) and the witnessed checkpoint of size %llu seen before are "
+	       "not one history: the log was forked or rolled back; both signed checkpoints are evidence%s%s",
+	       (unsigned long long)cp->size, (unsigned long long)old.size, ev[0] ? ", saved in " : "", ev);
+	if (rep->ctx->json) {
+		json_decref(rep->split);
+		rep->split = json_pack("{s:s%, s:s%}", "witnessed", note, len, "server", cp->note, cp->note_len);
+	} else {
+		print_note("witnessed checkpoint seen before", note, len);
+		print_note("checkpoint the server shows now", cp->note, cp->note_len);
+		printf("-----\n");
+	}
+done:
+	free(note);
+	return ret;
+}
+
 /* ---- consistency with every saved checkpoint ---- */
 
 static int cmp_u64(const void *a, const void *b)
@@ -521,10 +705,7 @@ static int check_one_saved(struct report *rep, const char *dir, const char *vkey
 {
 	char path[FILE_PATH], label[96];
 	struct checkpoint old = {0};
-	uint8_t proof[MLOG_MAX_PROOF][32];
-	size_t count = 0, i;
 	const char *what;
-	json_t *j = NULL, *v;
 	size_t len;
 	int ret = CLI_OK;
 	*ok = 0;
@@ -544,38 +725,22 @@ static int check_one_saved(struct report *rep, const char *dir, const char *vkey
 		goto done;
 	}
 	if (m > now->size) {
-		report(rep, 0, "log shrank", "a saved checkpoint has size %llu, the server's now has %llu",
-		       (unsigned long long)m, (unsigned long long)now->size);
+		/* A verified checkpoint smaller than a saved one (the latest
+		 * cosigned one, with --witness) must be a prefix of it. */
+		int prefix = 0;
+		if ((ret = prefix_proof(rep, now, &old, &prefix)) != CLI_OK)
+			goto done;
+		if (!prefix)
+			report(rep, 0, "log shrank", "a saved checkpoint has size %llu, the server's now has %llu "
+			       "and is not a prefix of it", (unsigned long long)m, (unsigned long long)now->size);
+		*ok = prefix;
 		goto done;
 	}
-	/* The server refuses from=0 and needs no request for equal sizes: both
-	 * take the empty proof (RFC 9162 §2.1.4.2). */
-	if (m > 0 && m < now->size) {
-		char q[128];
-		snprintf(q, sizeof(q), "/v1/log/proof/consistency?from=%llu&to=%llu",
-			 (unsigned long long)m, (unsigned long long)now->size);
-		if ((ret = get_json(rep->ctx, q, &j)) != CLI_OK)
-			goto done;
-		json_t *hashes = json_object_get(j, "hashes");
-		count = json_array_size(hashes);
-		if (!json_is_array(hashes) || count > MLOG_MAX_PROOF) {
-			report(rep, 0, label, "malformed proof");
-			goto done;
-		}
-		json_array_foreach(hashes, i, v) {
-			if (b64_hash(v, proof[i]) != 0) {
-				report(rep, 0, label, "malformed proof");
-				goto done;
-			}
-		}
-	}
-	if (mlog_verify_consistency(m, now->size, old.root, now->root, (const uint8_t(*)[32])proof, count) != 0) {
+	if ((ret = prefix_proof(rep, &old, now, ok)) != CLI_OK)
+		goto done;
+	if (!*ok)
 		report(rep, 0, label, "the saved checkpoint is not a prefix of the new one");
-		goto done;
-	}
-	*ok = 1;
 done:
-	json_decref(j);
 	free(note);
 	return ret;
 }
@@ -618,15 +783,44 @@ int verify_cmd(struct cli_ctx *ctx, const struct group_spec *g, const struct cmd
 {
 	struct report rep = {.ctx = ctx};
 	struct checkpoint cp = {0};
+	struct witness_policy wp = {0};
 	char state[STATE_PATH], cpdir[CPDIR_PATH], path[FILE_PATH], vkey[VKEY_MAX_BYTES + 1] = "";
-	uint64_t n_entries = 0;
-	int ret;
+	uint64_t n_entries = 0, witnessed_size = 0;
+	long quorum = -1;
+	int ret, have_witnessed = 0;
 
 	for (int i = 1; i < argc; i++) {
 		int r;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			cmd_help(stdout, g, c);
 			return CLI_OK;
+		}
+		if (!strcmp(argv[i], "--witness") && i + 1 < argc) {
+			struct note_key k;
+			const char *v = argv[++i];
+			if (note_key_parse(v, NOTE_ALG_COSIG_V1, &k) != 0) {
+				fprintf(stderr, "error: --witness %s is not a C2SP cosignature/v1 verifier key\n", v);
+				return CLI_EUSAGE;
+			}
+			int dup = 0;
+			for (size_t j = 0; j < wp.n; j++)
+				dup |= strcmp(wp.vkeys[j], v) == 0;
+			if (!dup && wp.n == VERIFY_MAX_WITNESSES) {
+				fprintf(stderr, "error: at most %d --witness\n", VERIFY_MAX_WITNESSES);
+				return CLI_EUSAGE;
+			}
+			if (!dup)
+				wp.vkeys[wp.n++] = v;
+			continue;
+		}
+		if (!strcmp(argv[i], "--quorum") && i + 1 < argc) {
+			char *end;
+			quorum = strtol(argv[++i], &end, 10);
+			if (*end || quorum < 1 || quorum > VERIFY_MAX_WITNESSES) {
+				fprintf(stderr, "error: --quorum wants a number from 1 to the number of --witness\n");
+				return CLI_EUSAGE;
+			}
+			continue;
 		}
 		if ((r = cli_global_opt(ctx, argc, argv, &i)) < 0)
 			return CLI_EUSAGE;
@@ -635,6 +829,13 @@ int verify_cmd(struct cli_ctx *ctx, const struct group_spec *g, const struct cmd
 			return CLI_EUSAGE;
 		}
 	}
+	if (quorum > (long)wp.n) {
+		fprintf(stderr, "error: --quorum %ld needs at least as many --witness keys (%zu given)\n", quorum,
+			wp.n);
+		return CLI_EUSAGE;
+	}
+	/* Without --quorum, every witness given must have cosigned. */
+	wp.quorum = quorum > 0 ? (size_t)quorum : wp.n;
 	if (config_state_dir(ctx->url, state, sizeof(state)) != 0)
 		return CLI_EUSAGE;
 	snprintf(cpdir, sizeof(cpdir), "%s/checkpoints", state);
@@ -650,13 +851,28 @@ int verify_cmd(struct cli_ctx *ctx, const struct group_spec *g, const struct cmd
 		goto done;
 	if ((ret = fetch_checkpoint(&rep, vkey, &cp)) != CLI_OK)
 		goto done;
+	if (wp.n > 0 && (ret = check_witnesses(&rep, &wp, vkey, &cp)) != CLI_OK)
+		goto done;
 	if ((ret = check_entries(&rep, &cp, &n_entries)) != CLI_OK)
 		goto done;
 	if ((ret = check_consistency(&rep, cpdir, vkey, &cp)) != CLI_OK)
 		goto done;
+	if (wp.n > 0 &&
+	    (ret = check_witnessed(&rep, state, vkey, &cp, &witnessed_size, &have_witnessed)) != CLI_OK)
+		goto done;
 	if (rep.failures) {
 		ret = CLI_EVERIFY;
 		goto done;
+	}
+	/* The largest checkpoint seen with a quorum of cosignatures, kept beside
+	 * the pinned key: a later fork or rollback is caught against it. */
+	if (wp.n > 0 && (!have_witnessed || cp.size > witnessed_size)) {
+		snprintf(path, sizeof(path), "%s/witnessed", state);
+		if (write_atomic(path, cp.note, cp.note_len) != 0) {
+			fprintf(stderr, "error: cannot write %s: %s\n", path, strerror(errno));
+			ret = CLI_ELOCAL;
+			goto done;
+		}
 	}
 	/* Saved only when everything held: the chain never includes a bad link. */
 	snprintf(path, sizeof(path), "%s/%llu", cpdir, (unsigned long long)cp.size);
@@ -674,9 +890,9 @@ done:
 		char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)] = "";
 		if (cp.note)
 			sodium_bin2base64(root, sizeof(root), cp.root, 32, sodium_base64_VARIANT_ORIGINAL);
-		json_t *out = json_pack("{s:b, s:O, s:I, s:s, s:I, s:o?}", "ok", ret == CLI_OK, "checks",
+		json_t *out = json_pack("{s:b, s:O, s:I, s:s, s:I, s:o?, s:O?}", "ok", ret == CLI_OK, "checks",
 					rep.checks, "size", (json_int_t)cp.size, "root", root, "entries",
-					(json_int_t)n_entries, "vkey", json_string(vkey));
+					(json_int_t)n_entries, "vkey", json_string(vkey), "split", rep.split);
 		if (out) {
 			json_dumpf(out, stdout, JSON_COMPACT);
 			fputc('\n', stdout);
@@ -691,6 +907,7 @@ done:
 	if (ret == CLI_EVERIFY)
 		fprintf(stderr, "error: the log did not verify (exit 5)\n");
 	json_decref(rep.checks);
+	json_decref(rep.split);
 	free(cp.note);
 	return ret;
 }

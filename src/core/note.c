@@ -17,7 +17,7 @@
 
 #include "core/limits.h"
 
-#define ALG_ED25519 0x01
+#define ALG_ED25519 NOTE_ALG_ED25519
 #define SIG_BYTES (NOTE_KEY_ID_BYTES + crypto_sign_BYTES)
 
 /* "— ": U+2014 EM DASH in UTF-8, then a space. */
@@ -98,10 +98,10 @@ static int name_ok(const char *s, size_t len)
 	return 1;
 }
 
-static void key_id_raw(const char *name, size_t name_len, const uint8_t pk[32],
+static void key_id_raw(const char *name, size_t name_len, uint8_t alg, const uint8_t pk[32],
 		       uint8_t id[NOTE_KEY_ID_BYTES])
 {
-	static const uint8_t sep[2] = {'\n', ALG_ED25519};
+	const uint8_t sep[2] = {'\n', alg};
 	crypto_hash_sha256_state st;
 	uint8_t h[crypto_hash_sha256_BYTES];
 
@@ -115,13 +115,30 @@ static void key_id_raw(const char *name, size_t name_len, const uint8_t pk[32],
 
 int note_key_id(const char *name, const uint8_t pk[32], uint8_t id[NOTE_KEY_ID_BYTES])
 {
+	return note_key_id_typed(name, ALG_ED25519, pk, id);
+}
+
+int note_key_id_typed(const char *name, uint8_t alg, const uint8_t pk[32],
+		      uint8_t id[NOTE_KEY_ID_BYTES])
+{
 	size_t len = strnlen(name, TQ_MAX_NAME_BYTES + 1);
 
 	if (len > TQ_MAX_NAME_BYTES || !name_ok(name, len))
 		return TQ_EMALFORMED;
-	key_id_raw(name, len, pk, id);
+	key_id_raw(name, len, alg, pk, id);
 	return 0;
 }
+
+int note_text_ok(const char *s, size_t len)
+{
+	return text_ok(s, len);
+}
+
+int note_name_ok(const char *s, size_t len)
+{
+	return len <= TQ_MAX_NAME_BYTES && name_ok(s, len);
+}
+
 
 /* Strict standard base64 of exactly `want` bytes. */
 /* libsodium 1.0.18 decodes any byte >= 0x80 as '/', so two different strings
@@ -150,6 +167,11 @@ static int b64_exact(const char *s, size_t len, uint8_t *out, size_t want)
 	    got != want)
 		return TQ_EMALFORMED;
 	return 0;
+}
+
+int note_b64_exact(const char *s, size_t len, uint8_t *out, size_t want)
+{
+	return b64_exact(s, len, out, want);
 }
 
 int note_checkpoint_body(const char *origin, uint64_t size, const uint8_t root[32], char **out)
@@ -201,7 +223,7 @@ int note_sign(const char *body, const char *name, const uint8_t sk[64], char **o
 		goto fail;
 	}
 	crypto_sign_ed25519_sk_to_pk(pk, sk);
-	key_id_raw(name, nlen, pk, sig);
+	key_id_raw(name, nlen, ALG_ED25519, pk, sig);
 	if (crypto_sign_detached(sig + NOTE_KEY_ID_BYTES, NULL, (const uint8_t *)body, blen, sk) !=
 	    0) {
 		rc = TQ_EINTERNAL;
@@ -227,7 +249,7 @@ fail:
 	return rc;
 }
 
-int note_vkey(const char *name, const uint8_t pk[32], char **out)
+int note_vkey_typed(const char *name, uint8_t alg, const uint8_t pk[32], char **out)
 {
 	uint8_t id[NOTE_KEY_ID_BYTES], key[1 + crypto_sign_PUBLICKEYBYTES];
 	char b64[sodium_base64_ENCODED_LEN(sizeof key, sodium_base64_VARIANT_ORIGINAL)];
@@ -235,10 +257,10 @@ int note_vkey(const char *name, const uint8_t pk[32], char **out)
 	int n, rc;
 
 	*out = NULL;
-	rc = note_key_id(name, pk, id);
+	rc = note_key_id_typed(name, alg, pk, id);
 	if (rc < 0)
 		goto fail;
-	key[0] = ALG_ED25519;
+	key[0] = alg;
 	memcpy(key + 1, pk, crypto_sign_PUBLICKEYBYTES);
 	sodium_bin2base64(b64, sizeof b64, key, sizeof key, sodium_base64_VARIANT_ORIGINAL);
 	n = snprintf(NULL, 0, "%s+%02x%02x%02x%02x+%s", name, id[0], id[1], id[2], id[3], b64);
@@ -255,6 +277,11 @@ fail:
 	return rc;
 }
 
+int note_vkey(const char *name, const uint8_t pk[32], char **out)
+{
+	return note_vkey_typed(name, ALG_ED25519, pk, out);
+}
+
 static int hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -266,15 +293,8 @@ static int hex_nibble(char c)
 	return -1;
 }
 
-struct vkey {
-	const char *name;
-	size_t name_len;
-	uint8_t id[NOTE_KEY_ID_BYTES];
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
-};
-
-/* "<name>+<8 hex>+<base64(0x01 || pk)>", key id checked against the key. */
-static int vkey_parse(const char *vkey, struct vkey *k)
+/* "<name>+<8 hex>+<base64(alg || pk)>", key id checked against the key. */
+int note_key_parse(const char *vkey, uint8_t alg, struct note_key *k)
 {
 	size_t len = strnlen(vkey, TQ_MAX_NAME_BYTES + 128);
 	const char *plus1 = memchr(vkey, '+', len), *hex, *b64;
@@ -297,11 +317,10 @@ static int vkey_parse(const char *vkey, struct vkey *k)
 		k->id[i] = (uint8_t)(hi << 4 | lo);
 	}
 	b64 = hex + 2 * NOTE_KEY_ID_BYTES + 1;
-	if (b64_exact(b64, len - (size_t)(b64 - vkey), key, sizeof key) < 0 ||
-	    key[0] != ALG_ED25519)
+	if (b64_exact(b64, len - (size_t)(b64 - vkey), key, sizeof key) < 0 || key[0] != alg)
 		return TQ_EMALFORMED;
 	memcpy(k->pk, key + 1, sizeof k->pk);
-	key_id_raw(k->name, k->name_len, k->pk, id);
+	key_id_raw(k->name, k->name_len, alg, k->pk, id);
 	if (memcmp(id, k->id, sizeof id) != 0)
 		return TQ_EMALFORMED;
 	return 0;
@@ -315,26 +334,21 @@ static const char *last_blank_line(const char *s, size_t len)
 	return NULL;
 }
 
-int note_verify(const char *note, size_t len, const char *vkey, char **body_out)
+int note_each_sig(const char *note, size_t len, const struct note_key *k, note_sig_fn fn,
+		  void *ctx, unsigned *matched)
 {
-	struct vkey k;
 	const char *split, *sigs, *end = note + len;
 	size_t text_len;
-	unsigned nsig = 0;
-	int found = 0, rc;
-	char *body = NULL;
+	unsigned nsig = 0, found = 0;
+	int rc;
 	uint8_t *sig = NULL;
 	size_t sig_cap = len / 4 * 3 + 3;
 
-	if (body_out != NULL)
-		*body_out = NULL;
+	*matched = 0;
 	if (len > TQ_MAX_NOTE_BYTES) {
 		rc = TQ_ETOOBIG;
 		goto fail;
 	}
-	rc = vkey_parse(vkey, &k);
-	if (rc < 0)
-		goto fail;
 	/* Scratch for decoding signature lines of any algorithm. */
 	sig = malloc(sig_cap);
 	if (sig == NULL) {
@@ -372,42 +386,70 @@ int note_verify(const char *note, size_t len, const char *vkey, char **body_out)
 			goto fail;
 		if (++nsig > NOTE_MAX_SIGS)
 			goto fail;
-		if ((size_t)(sp - name) == k.name_len &&
-		    memcmp(name, k.name, k.name_len) == 0 &&
-		    memcmp(sig, k.id, NOTE_KEY_ID_BYTES) == 0) {
-			/* Our key: the signature must be valid, or the note is
-			 * rejected outright. */
-			if (sig_len != SIG_BYTES ||
-			    crypto_sign_verify_detached(sig + NOTE_KEY_ID_BYTES,
-							(const uint8_t *)note, text_len,
-							k.pk) != 0) {
-				rc = TQ_EINVALID;
-				goto fail;
-			}
-			found = 1;
-		}
 		sigs = eol + 1;
-	}
-	if (!found) {
-		rc = TQ_EINVALID;
-		goto fail;
-	}
-	if (body_out != NULL) {
-		body = malloc(text_len + 1);
-		if (body == NULL) {
-			rc = TQ_ENOMEM;
+		if ((size_t)(sp - name) != k->name_len || memcmp(name, k->name, k->name_len) != 0 ||
+		    memcmp(sig, k->id, NOTE_KEY_ID_BYTES) != 0)
+			continue;
+		found++;
+		if (fn != NULL && (rc = fn(ctx, sig, sig_len, note, text_len)) < 0)
 			goto fail;
-		}
-		memcpy(body, note, text_len);
+		rc = TQ_EMALFORMED;
+	}
+	*matched = found;
+	free(sig);
+	return (int)text_len;
+fail:
+	free(sig);
+	return rc;
+}
+
+struct ed25519_check {
+	const uint8_t *pk;
+};
+
+/* Our key: the signature must be valid, or the note is rejected outright. */
+static int ed25519_line(void *ctx, const uint8_t *sig, size_t sig_len, const char *text,
+			size_t text_len)
+{
+	const struct ed25519_check *c = ctx;
+
+	if (sig_len != SIG_BYTES ||
+	    crypto_sign_verify_detached(sig + NOTE_KEY_ID_BYTES, (const uint8_t *)text, text_len,
+					c->pk) != 0)
+		return TQ_EINVALID;
+	return 0;
+}
+
+int note_verify(const char *note, size_t len, const char *vkey, char **body_out)
+{
+	struct note_key k;
+	struct ed25519_check c;
+	unsigned matched;
+	char *body = NULL;
+	int rc, text_len;
+
+	if (body_out != NULL)
+		*body_out = NULL;
+	if (len > TQ_MAX_NOTE_BYTES)
+		return TQ_ETOOBIG;
+	rc = note_key_parse(vkey, ALG_ED25519, &k);
+	if (rc < 0)
+		return rc;
+	c.pk = k.pk;
+	text_len = note_each_sig(note, len, &k, ed25519_line, &c, &matched);
+	if (text_len < 0)
+		return text_len;
+	if (matched == 0)
+		return TQ_EINVALID;
+	if (body_out != NULL) {
+		body = malloc((size_t)text_len + 1);
+		if (body == NULL)
+			return TQ_ENOMEM;
+		memcpy(body, note, (size_t)text_len);
 		body[text_len] = '\0';
 		*body_out = body;
 	}
-	free(sig);
 	return 0;
-fail:
-	free(sig);
-	free(body);
-	return rc;
 }
 
 int note_parse_checkpoint(const char *body, char **origin, uint64_t *size, uint8_t root[32])

@@ -64,4 +64,47 @@ TQ_MUST_USE int note_verify(const char *note, size_t len, const char *vkey, char
 TQ_MUST_USE int note_parse_checkpoint(const char *body, char **origin, uint64_t *size,
 				      uint8_t root[32]);
 
+/* ---- building blocks shared with other signature types (core/cosig.h) ---- */
+
+/* Signature type bytes (signed-note, "Signature types"). */
+#define NOTE_ALG_ED25519 0x01
+#define NOTE_ALG_COSIG_V1 0x04
+
+/* A verifier key, parsed. name points into the vkey string it came from. */
+struct note_key {
+	const char *name;
+	size_t name_len;
+	uint8_t id[NOTE_KEY_ID_BYTES];
+	uint8_t pk[32];
+};
+
+/* Key id SHA-256(name || "\n" || alg || pk32)[:4]. TQ_EMALFORMED for a bad name. */
+TQ_MUST_USE int note_key_id_typed(const char *name, uint8_t alg, const uint8_t pk[32],
+				  uint8_t id[NOTE_KEY_ID_BYTES]);
+/* "<name>+<hex key id>+<base64(alg || pk32)>". Returns owned *out. */
+TQ_MUST_USE int note_vkey_typed(const char *name, uint8_t alg, const uint8_t pk[32], char **out);
+/* Parses a vkey of signature type `alg` (32-byte key), checking that its key
+ * id matches its name and key. TQ_EMALFORMED otherwise. */
+TQ_MUST_USE int note_key_parse(const char *vkey, uint8_t alg, struct note_key *k);
+
+/* Called for each signature line by key k: sig[0..sig_len) is the decoded
+ * base64 (key id first), text[0..text_len) the signed note text. Return 0 to
+ * go on or a negative tq_err to stop (note_each_sig then returns it). */
+typedef int (*note_sig_fn)(void *ctx, const uint8_t *sig, size_t sig_len, const char *text,
+			   size_t text_len);
+/* Checks the note's syntax strictly (as note_verify), then calls fn (may be
+ * NULL) for every signature line whose name and key id are k's, and sets
+ * *matched to their number. Returns the length of the signed text (> 0), or
+ * a negative tq_err. */
+TQ_MUST_USE int note_each_sig(const char *note, size_t len, const struct note_key *k,
+			      note_sig_fn fn, void *ctx, unsigned *matched);
+
+/* signed-note text: UTF-8, no control characters but '\n'. */
+int note_text_ok(const char *s, size_t len);
+/* A key name: non-empty, at most TQ_MAX_NAME_BYTES, no whitespace, no '+'. */
+int note_name_ok(const char *s, size_t len);
+/* Canonical standard base64 of exactly `want` bytes into out. TQ_EMALFORMED
+ * otherwise. */
+TQ_MUST_USE int note_b64_exact(const char *s, size_t len, uint8_t *out, size_t want);
+
 #endif

@@ -17,6 +17,7 @@ const char *tq_err_name(int err)
 	case TQ_ERATE: return "rate-limited";
 	case TQ_EMETHOD: return "method-not-allowed";
 	case TQ_EMEDIA: return "unsupported-media-type";
+	case TQ_EUNAVAIL: return "unavailable";
 	}
 	return "unknown";
 }

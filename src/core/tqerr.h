@@ -25,6 +25,7 @@ typedef enum tq_err {
 	TQ_ERATE = -11,        /* 429 */
 	TQ_EMETHOD = -12,      /* 405 */
 	TQ_EMEDIA = -13,       /* 415 */
+	TQ_EUNAVAIL = -14,     /* 503: the store (database) is unreachable; retry */
 } tq_err;
 
 /* A short English name for the code, e.g. "invalid". Never NULL. */

@@ -12,14 +12,17 @@
 #include "core/token.h"
 #include "server/auth.h"
 #include "server/input.h"
+#include "server/witness.h"
 
 static int health(struct req *r)
 {
 	uint64_t size;
 	if (store_log_size(r->app->store, &size))
 		return req_fail(r, TQ_EIO, "store failure");
-	req_json(r, 200, json_pack("{s:s, s:s, s:s, s:I}", "status", "ok", "version", TANSIQ_VERSION, "store",
-				   "sqlite", "log_size", (json_int_t)size));
+	/* "witnesses": each witness's last cosigned size, only when --witness is given. */
+	req_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o?}", "status", "ok", "version", TANSIQ_VERSION, "store",
+				   store_backend(r->app->store), "node", r->app->node, "log_size", (json_int_t)size,
+				   "witnesses", witness_health(r->app)));
 	return TQ_OK;
 }
 

@@ -187,7 +187,7 @@ static int export_features(struct req *r)
 		}
 	}
 	fc = json_pack("{s:s, s:O}", "type", "FeatureCollection", "features", x.features);
-	char *text = fc ? json_dumps(fc, JSON_COMPACT | JSON_REAL_PRECISION(15)) /* as http.c */ : NULL;
+	char *text = fc ? json_dumps(fc, JSON_COMPACT) /* as http.c: numbers round-trip */ : NULL;
 	if (!text) {
 		rc = req_fail(r, TQ_ENOMEM, "out of memory");
 		goto done;

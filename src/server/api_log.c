@@ -11,25 +11,56 @@
 #include "core/mlog.h"
 #include "core/note.h"
 #include "server/auth.h"
+#include "server/witness.h"
 
 #define LOG_ENTRIES_MAX 1000
 
+/* The signed checkpoint, followed by the cosignature lines the witness
+ * clients hold for exactly this size and root (witness.h). Without
+ * ?cosigned=N it covers the whole log at the moment of the request (rule 6),
+ * with whatever cosignatures that checkpoint has (none until the witnesses
+ * answered, about a second after a write). ?cosigned=N asks instead for the
+ * largest recent checkpoint that has at least N cosignatures: a prefix of the
+ * log, 404 when none is held (yet). */
 static int checkpoint(struct req *r)
 {
 	uint64_t size;
 	uint8_t root[32];
-	char *body = NULL, *note = NULL;
+	char *body = NULL, *note = NULL, *cosigs = NULL, *out = NULL;
+	const char *q = req_query(r, "cosigned");
 	int rc;
-	/* Rule 6: the checkpoint covers the whole log at the moment of the request. */
-	if ((rc = store_log_size(r->app->store, &size)) || (rc = store_log_root(r->app->store, size, root)))
+	if (q) {
+		char *end;
+		unsigned long n = strtoul(q, &end, 10);
+		if (*q < '1' || *q > '9' || *end || n > WITNESS_MAX)
+			return req_fail(r, TQ_EMALFORMED, "cosigned must be an integer from 1 to %d", WITNESS_MAX);
+		if (witness_best(r->app, (unsigned)n, &size, root))
+			return req_fail(r, TQ_ENOTFOUND, "no checkpoint with %lu cosignatures is held", n);
+	} else if ((rc = store_log_size(r->app->store, &size)) ||
+		   (rc = store_log_root(r->app->store, size, root))) {
 		return req_fail(r, rc, "store failure");
+	}
 	if ((rc = note_checkpoint_body(r->app->origin, size, root, &body)) ||
-	    (rc = note_sign(body, r->app->origin, r->app->sign_sk, &note))) {
+	    (rc = note_sign(body, r->app->origin, r->app->sign_sk, &note)) ||
+	    (rc = witness_lines(r->app, size, root, &cosigs))) {
+		free(note);
 		free(body);
 		return req_fail(r, rc, "cannot sign the checkpoint");
 	}
+	size_t nl = strlen(note), cl = strlen(cosigs);
+	out = malloc(nl + cl + 1);
+	if (!out) {
+		free(cosigs);
+		free(note);
+		free(body);
+		return req_fail(r, TQ_ENOMEM, "out of memory");
+	}
+	memcpy(out, note, nl);
+	memcpy(out + nl, cosigs, cl + 1);
+	free(cosigs);
+	free(note);
 	free(body);
-	req_text(r, 200, "text/plain; charset=utf-8", note, strlen(note));
+	req_text(r, 200, "text/plain; charset=utf-8", out, nl + cl);
 	return TQ_OK;
 }
 

@@ -8,14 +8,63 @@
  */
 #include "server/api.h"
 
+#include <arpa/inet.h>
+#include <microhttpd.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/token.h"
 #include "server/auth.h"
 #include "server/input.h"
+#include "server/ratelimit.h"
 
 #define SESSION_LIFETIME_MS (12LL * 3600 * 1000)
+/* Password hashes running at once: half the HTTP worker threads (http.c runs 4). */
+#define LOGIN_HASH_SLOTS 2
+
+/* Hashes in progress, across the worker threads. */
+static _Atomic int login_hashing;
+
+/* "; Secure" when the request came over TLS: a browser then never sends the
+ * cookie over plain HTTP (RFC 6265 §4.1.2.5). */
+static const char *cookie_secure(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const union MHD_DaemonInfo *di;
+	if (!r->conn || !(ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_DAEMON)) ||
+	    !(di = MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_FLAGS)))
+		return "";
+	return (di->flags & MHD_USE_TLS) ? "; Secure" : "";
+}
+
+/* The client's address as text ("?" when unknown, e.g. in-process requests). */
+static void client_address(struct req *r, char out[INET6_ADDRSTRLEN])
+{
+	const union MHD_ConnectionInfo *ci =
+		r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+	snprintf(out, INET6_ADDRSTRLEN, "?");
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, INET6_ADDRSTRLEN);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, INET6_ADDRSTRLEN);
+}
+
+/* Logins have their own, much lower limits, per address and per user name, taken
+ * before the store is read or a password hashed: one Argon2id costs ~0.1 s of a
+ * core, so the general request limit would let one client keep every core busy. */
+static int login_limited(struct req *r, const char *name)
+{
+	char addr[INET6_ADDRSTRLEN];
+	client_address(r, addr);
+	if ((r->retry_after = ratelimit_take(r->app->rate_login_addr, addr, r->now)))
+		return req_fail(r, TQ_ERATE, "too many logins from this address; retry in %d s", r->retry_after);
+	if ((r->retry_after = ratelimit_take(r->app->rate_login_name, name, r->now)))
+		return req_fail(r, TQ_ERATE, "too many logins for this user name; retry in %d s", r->retry_after);
+	return TQ_OK;
+}
 
 static json_t *session_json(const struct who *w, const char *cookie)
 {
@@ -36,7 +85,7 @@ static int session_create(struct req *r)
 	int rc, found;
 
 	if ((rc = req_object(r, &body)) || (rc = in_string(r, body, "name", 1, 64, &name)) ||
-	    (rc = in_string(r, body, "password", 1, 1024, &password)))
+	    (rc = in_string(r, body, "password", 1, 1024, &password)) || (rc = login_limited(r, name)))
 		return rc;
 	pthread_mutex_lock(&a->lock);
 	rc = store_user_by_name(a->store, name, &u);
@@ -45,13 +94,22 @@ static int session_create(struct req *r)
 		return req_fail(r, rc, "store failure");
 	found = rc == TQ_OK && u.pw_hash;
 	/* Argon2id is slow on purpose: verify outside the lock. An unknown user costs
-	 * one hash too, so timing does not tell which user names exist. */
+	 * one hash too, so timing does not tell which user names exist. A hash holds
+	 * its HTTP worker thread, so only LOGIN_HASH_SLOTS run at once and a login
+	 * that finds them taken is refused at once: the other workers keep serving. */
+	if (atomic_fetch_add(&login_hashing, 1) >= LOGIN_HASH_SLOTS) {
+		atomic_fetch_sub(&login_hashing, 1);
+		store_user_clear(&u);
+		r->retry_after = 1;
+		return req_fail(r, TQ_ERATE, "too many logins being checked now; retry in 1 s");
+	}
 	if (found) {
 		rc = token_password_check(u.pw_hash, password, strlen(password));
 	} else {
 		char ignored[crypto_pwhash_STRBYTES];
 		rc = token_password_hash(password, strlen(password), ignored, sizeof ignored);
 	}
+	atomic_fetch_sub(&login_hashing, 1);
 	if (!found || rc) {
 		store_user_clear(&u);
 		return req_fail(r, TQ_EAUTH, "wrong user name or password");
@@ -78,8 +136,8 @@ static int session_create(struct req *r)
 	pthread_mutex_unlock(&a->lock);
 	if (rc)
 		return req_fail(r, rc, "store failure");
-	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-		 AUTH_SESSION_COOKIE, cookie, SESSION_LIFETIME_MS / 1000);
+	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+		 AUTH_SESSION_COOKIE, cookie, SESSION_LIFETIME_MS / 1000, cookie_secure(r));
 	req_json(r, 200, session_json(&r->who, cookie));
 	sodium_memzero(cookie, sizeof cookie);
 	return TQ_OK;
@@ -103,8 +161,8 @@ static int session_delete(struct req *r)
 	token_hash(cookie, strlen(cookie), hash);
 	if ((rc = store_token_delete(r->app->store, hash)))
 		return req_fail(r, rc, "store failure");
-	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-		 AUTH_SESSION_COOKIE);
+	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		 AUTH_SESSION_COOKIE, cookie_secure(r));
 	req_text(r, 204, NULL, NULL, 0);
 	return TQ_OK;
 }

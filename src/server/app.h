@@ -51,6 +51,7 @@ struct app {
 	pthread_mutex_t lock;
 	struct store *store;
 	char data_dir[1024];
+	char node[32];                    /* stable node id (DIR/node-id), for /v1/health */
 	char origin[APP_ORIGIN_MAX];      /* checkpoint origin = key name */
 	uint8_t sign_sk[64];              /* Ed25519 secret key; wiped at exit */
 	uint8_t sign_pk[32];
@@ -65,14 +66,27 @@ struct app {
 	struct cache *answers;
 	/* rate limits (http.c); NULL when off */
 	struct ratelimit *rate_user, *rate_addr;
+	/* POST /v1/session, checked before any password hashing (api_session.c); NULL when off */
+	struct ratelimit *rate_login_addr, *rate_login_name;
 	/* module state, owned by the module that set it */
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */
+	int test_clock;                   /* --test-hooks: POST /v1/test/clock may move app_now() */
+	void *follower;                   /* follow.h: other nodes' commits; NULL with SQLite */
+	/* Catches up with other nodes' commits (follow.h), with the lock held;
+	 * NULL when this process is the only writer. */
+	int (*sync)(struct app *a);
+	void *witness;                    /* witness clients (witness.h); NULL when none */
 };
 
 TQ_MUST_USE int app_open(struct app *a, const char *data_dir);
+/* As app_open, with the store at store_location (a postgresql:// URI; NULL:
+ * DIR/tansiq.db). The key is always DIR/server.key. */
+TQ_MUST_USE int app_open_store(struct app *a, const char *data_dir, const char *store_location);
 void app_close(struct app *a);
 
+/* Catches up with commits of other nodes (a->sync), with the lock held. */
+TQ_MUST_USE int app_sync(struct app *a);
 TQ_MUST_USE int app_tx_begin(struct app *a);
 TQ_MUST_USE int app_tx_commit(struct app *a);
 void app_tx_abort(struct app *a);
@@ -88,8 +102,13 @@ TQ_MUST_USE int app_emit(struct app *a, const struct who *actor, tq_time now, co
 /* New server-assigned id: "<prefix>_" + 26 Crockford base32 characters that sort
  * by creation time (48-bit ms) then randomness (80 bits). */
 void app_new_id(const char *prefix, tq_time now, char out[APP_ID_BUFSZ]);
-/* Wall clock, UTC ms. The one clock read of the server besides the sweeper's wait. */
+/* Wall clock, UTC ms, plus the test clock's offset (0 in production). The one clock
+ * read of the server besides the sweeper's wait. */
 tq_time app_now(void);
+/* Test clock control: only reachable when tansiqd runs with --test-hooks (app.test_clock);
+ * moves app_now() forward by ms. Never called in production. */
+void app_clock_advance(int64_t ms);
+int64_t app_clock_offset(void);
 
 /* Loads a track's JSON body; TQ_ENOTFOUND if unknown. */
 TQ_MUST_USE int app_track(struct app *a, const char *id, json_t **out);

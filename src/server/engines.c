@@ -286,6 +286,14 @@ done:
 	return rc;
 }
 
+void engines_mark_stale(struct app *a, const char *track)
+{
+	struct engines *g = a->engines;
+	for (size_t i = 0; g && i < g->n; i++)
+		if (!strcmp(g->t[i]->id, track))
+			g->t[i]->stale = 1;
+}
+
 int engines_get(struct app *a, const char *track, struct track_engine **out)
 {
 	struct engines *g = registry(a);

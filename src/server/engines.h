@@ -38,6 +38,8 @@ struct track_engine;
 
 /* Builds every track's engine (start-up). */
 TQ_MUST_USE int engines_load(struct app *a);
+/* Another node changed track: its engine is rebuilt from the store at next use. */
+void engines_mark_stale(struct app *a, const char *track);
 /* Frees all engines; NULL-safe on an app without any. */
 void engines_free(struct app *a);
 /* Track created or settings changed (inside the transaction): new margins

@@ -20,9 +20,9 @@
 #include "server/cache.h"
 #include "server/ratelimit.h"
 
-/* 15 significant digits: 33.13 prints as 33.13, not 33.130000000000003; far finer
- * than any coordinate or altitude needs. Stored event leaves keep full precision. */
-#define HTTP_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+/* Numbers print as the event leaves hold them (jansson's 17 significant digits, which
+ * parse back to the same double): `event` in /v1/log/entries must equal leaf_data parsed. */
+#define HTTP_JSON_FLAGS JSON_COMPACT
 
 int http_status_of(int err)
 {
@@ -38,6 +38,7 @@ int http_status_of(int err)
 	case TQ_EMEDIA: return 415;
 	case TQ_EINVALID: return 422;
 	case TQ_ERATE: return 429;
+	case TQ_EUNAVAIL: return 503;
 	default: return 500;
 	}
 }
@@ -55,6 +56,7 @@ static const char *title_of(int status)
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
 }
@@ -619,6 +621,10 @@ static void dispatch(struct req *r)
 			rc = rt->fn(r);
 	} else {
 		pthread_mutex_lock(&a->lock);
+		/* Another node's acknowledged write is visible to this request. */
+		if (app_sync(a) != TQ_OK) {
+			/* the request meets the same failure in the store and answers it */
+		}
 		/* Read under the lock: times then follow commit (and seq) order. */
 		r->now = app_now();
 		rc = run_handler(r, rt);
@@ -634,6 +640,13 @@ static void dispatch(struct req *r)
 static struct MHD_Response *problem_response(struct req *r)
 {
 	int status = http_status_of(r->err);
+	/* A store failure while the database is unreachable is a 503, whatever
+	 * error code the handler turned it into: the client should retry. */
+	if (r->err == TQ_EUNAVAIL || (status == 500 && r->app->store && !store_available(r->app->store))) {
+		status = 503;
+		r->err = TQ_EUNAVAIL;
+		snprintf(r->detail, sizeof r->detail, "the database is unreachable; retry shortly");
+	}
 	json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", title_of(status), "status",
 			      status, "detail", r->detail[0] ? r->detail : title_of(status));
 	char typebuf[96];
@@ -654,7 +667,7 @@ static struct MHD_Response *problem_response(struct req *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
 	if (status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	if (status == 429) {
+	if (status == 429 || status == 503) {
 		char secs[16];
 		snprintf(secs, sizeof secs, "%d", r->retry_after > 0 ? r->retry_after : 1);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);

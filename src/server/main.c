@@ -1,9 +1,10 @@
 /*
  * tansiqd — the tansiq server.
  *
- *   tansiqd init [--data DIR]
- *   tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]
+ *   tansiqd init [--data DIR] [--store postgresql://…]
+ *   tansiqd [--data DIR] [--store postgresql://…] [--listen ADDR:PORT] [--demo] [--insecure]
  *           [--tls-cert FILE --tls-key FILE]
+ *           [--test-hooks [--clock-offset DURATION]]   (tests only; loopback only)
  *
  * Exit codes (api.md, operations contract): 0 clean stop, 1 usage or
  * configuration error, 2 store cannot be opened or is corrupt.
@@ -19,48 +20,67 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/token.h"
+#include "core/tqtime.h"
 #include "server/api.h"
 #include "server/app.h"
 #include "server/demo.h"
 #include "server/engines.h"
+#include "server/follow.h"
 #include "server/http.h"
 #include "server/static.h"
 #include "server/hub.h"
+#include "server/ratelimit.h"
 #include "server/sweeper.h"
+#include "server/witness.h"
 
 #define EXIT_USAGE 1
 #define EXIT_STORE 2
 
 struct options {
 	const char *data;
+	const char *store;  /* postgresql://…; NULL: DIR/tansiq.db (SQLite) */
 	const char *listen;
 	const char *tls_cert, *tls_key;
 	const char *web;   /* the console's files; NULL: the source tree's web/ */
 	int demo, insecure, init;
 	double rate_limit;
+	const char *witness[WITNESS_MAX];  /* --witness URL=VKEY */
+	size_t n_witness;
+	double login_rate;         /* POST /v1/session per address per second (per name: a fifth) */
+	int test_hooks;            /* /v1/test/ routes (testhooks.h); tests only */
+	int64_t clock_offset_ms;   /* --clock-offset: the test clock starts this far ahead */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tansiqd init [--data DIR]\n"
-		   "       tansiqd [--data DIR] [--listen ADDR:PORT] [--demo] [--insecure]\n"
+	fprintf(f, "usage: tansiqd init [--data DIR] [--store postgresql://...]\n"
+		   "       tansiqd [--data DIR] [--store postgresql://...] [--listen ADDR:PORT] [--demo] [--insecure]\n"
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
+		   "               [--witness URL=VKEY]...   (C2SP tlog-witness; repeatable)\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
-		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n");
+		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
+		   "          --login-rate 5 (logins per address per second, burst 2x; per user name a fifth,\n"
+		   "          burst 1x; 0 = off)\n"
+		   "tests only: --test-hooks (POST /v1/test/clock, /v1/test/deadline-faults; loopback only)\n"
+		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
+		{"data", required_argument, NULL, 'd'},   {"store", required_argument, NULL, 'S'},   {"listen", required_argument, NULL, 'l'},
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
-		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'},
+		{"witness", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
+		{"login-rate", required_argument, NULL, 'L'},
+		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
 	o->listen = "127.0.0.1:8080";
 	o->rate_limit = 100;
+	o->login_rate = 5;
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		o->init = 1;
 		argv[1] = argv[0];
@@ -70,12 +90,43 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->data = optarg; break;
+		case 'S':
+			if (!store_is_postgres(optarg)) {
+				fprintf(stderr, "tansiqd: --store wants a postgresql:// URI\n");
+				return -1;
+			}
+			o->store = optarg;
+			break;
 		case 'l': o->listen = optarg; break;
 		case 'D': o->demo = 1; break;
 		case 'I': o->insecure = 1; break;
 		case 'c': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
 		case 'w': o->web = optarg; break;
+		case 'W':
+			if (o->n_witness == WITNESS_MAX || witness_spec_check(optarg) != 0) {
+				if (o->n_witness == WITNESS_MAX)
+					fprintf(stderr, "tansiqd: at most %d --witness\n", WITNESS_MAX);
+				return -1;
+			}
+			o->witness[o->n_witness++] = optarg;
+			break;
+		case 'T': o->test_hooks = 1; break;
+		case 'L': {
+			char *end;
+			o->login_rate = strtod(optarg, &end);
+			if (*end || o->login_rate < 0 || o->login_rate > 1e4) {
+				fprintf(stderr, "tansiqd: --login-rate wants logins per second (0 = off)\n");
+				return -1;
+			}
+			break;
+		}
+		case 'O':
+			if (tqtime_duration_parse(optarg, &o->clock_offset_ms) != TQ_OK) {
+				fprintf(stderr, "tansiqd: --clock-offset wants an ISO 8601 duration\n");
+				return -1;
+			}
+			break;
 		case 'r': {
 			char *end;
 			o->rate_limit = strtod(optarg, &end);
@@ -93,19 +144,30 @@ static int parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return -1;
 	}
+	if (o->clock_offset_ms && !o->test_hooks) {
+		fprintf(stderr, "tansiqd: --clock-offset is a test control; it needs --test-hooks\n");
+		return -1;
+	}
 	return 0;
 }
 
-static int is_initialised(const char *dir)
+/* 1 initialised, 0 not, -1 the database cannot be reached. */
+static int is_initialised(const char *dir, const char *store)
 {
 	char path[1200];
+	if (store) {
+		struct store *s;
+		int rc = store_open(store, 0, &s);
+		store_close(rc ? NULL : s);
+		return rc == TQ_OK ? 1 : rc == TQ_ENOTFOUND ? 0 : -1;
+	}
 	snprintf(path, sizeof path, "%s/tansiq.db", dir);
 	return access(path, F_OK) == 0;
 }
 
 /* Creates DIR, the store, the signing key and the cell admin. Prints nothing;
  * the admin token goes to token_out. Exit code on failure. */
-static int initialise(const char *dir, char token_out[TOKEN_BUFSZ])
+static int initialise(const char *dir, const char *store, char token_out[TOKEN_BUFSZ])
 {
 	char path[1200], origin[64];
 	uint8_t pk[32], sk[64], rnd[8];
@@ -133,8 +195,12 @@ static int initialise(const char *dir, char token_out[TOKEN_BUFSZ])
 		return EXIT_STORE;
 	}
 	snprintf(path, sizeof path, "%s/tansiq.db", dir);
-	if (store_open(path, 1, &s)) {
-		fprintf(stderr, "tansiqd: cannot create the store %s\n", path);
+	if ((rc = store_open(store ? store : path, 1, &s))) {
+		if (rc == TQ_ECONFLICT) {
+			fprintf(stderr, "tansiqd: the database is already initialised; nothing changed\n");
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "tansiqd: cannot create the store %s\n", store ? "in the database" : path);
 		return EXIT_STORE;
 	}
 	/* The origin names this log in checkpoints and is the key's name: unique per cell. */
@@ -144,7 +210,7 @@ static int initialise(const char *dir, char token_out[TOKEN_BUFSZ])
 	snprintf(origin, sizeof origin, "tansiq.cell/%s", hex);
 	rc = store_meta_set(s, "origin", origin);
 	store_close(s);
-	if (rc || app_open(&app, dir))
+	if (rc || app_open_store(&app, dir, store))
 		return EXIT_STORE;
 
 	struct req r = {.app = &app, .now = app_now()};
@@ -168,6 +234,13 @@ static int is_loopback(const char *listen)
 	       strncmp(listen, "localhost:", 10) == 0;
 }
 
+static void login_limits_free(struct app *a)
+{
+	ratelimit_free(a->rate_login_addr);
+	ratelimit_free(a->rate_login_name);
+	a->rate_login_addr = a->rate_login_name = NULL;
+}
+
 static int serve(const struct options *o)
 {
 	struct app app;
@@ -182,11 +255,19 @@ static int serve(const struct options *o)
 				"or --insecure if you really mean it\n", o->listen);
 		return EXIT_USAGE;
 	}
-	if (o->demo && !is_initialised(o->data)) {
+	if (o->test_hooks && !is_loopback(o->listen)) {
+		fprintf(stderr, "tansiqd: --test-hooks moves the clock: refused on %s (loopback only)\n", o->listen);
+		return EXIT_USAGE;
+	}
+	if (o->test_hooks) {
+		fprintf(stderr, "tansiqd: TEST HOOKS ON (/v1/test/): never run a real cell like this\n");
+		app_clock_advance(o->clock_offset_ms);
+	}
+	if (o->demo && !is_initialised(o->data, o->store)) {
 		char token[TOKEN_BUFSZ];
-		if ((rc = initialise(o->data, token)))
+		if ((rc = initialise(o->data, o->store, token)))
 			return rc;
-		if (app_open(&app, o->data))
+		if (app_open_store(&app, o->data, o->store))
 			return EXIT_STORE;
 		rc = demo_seed(&app, token);
 		sodium_memzero(token, sizeof token);
@@ -197,8 +278,13 @@ static int serve(const struct options *o)
 			return EXIT_STORE;
 		}
 	}
-	if ((rc = app_open(&app, o->data)))
+	if ((rc = app_open_store(&app, o->data, o->store)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
+	app.test_clock = o->test_hooks;
+	if (o->login_rate > 0) {
+		app.rate_login_addr = ratelimit_new(o->login_rate, 2 * o->login_rate);
+		app.rate_login_name = ratelimit_new(o->login_rate / 5, o->login_rate);
+	}
 	if (engines_load(&app))
 		fprintf(stderr, "tansiqd: conflict engines could not be built now; retried on first use\n");
 
@@ -210,15 +296,37 @@ static int serve(const struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	static_configure(o->web);
-	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
-		hub_free(&app);
+	/* Before the HTTP threads: curl_global_init is not for a threaded program. */
+	if (witness_start(&app, o->witness, o->n_witness)) {
+		fprintf(stderr, "tansiqd: cannot start the witness clients\n");
+		engines_free(&app);
 		app_close(&app);
 		return EXIT_USAGE;
 	}
-	if (sweeper_start(&app)) {
+	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
+		witness_stop(&app);
+		hub_free(&app);
+		login_limits_free(&app);
+		app_close(&app);
+		return EXIT_USAGE;
+	}
+	if (follow_start(&app, o->store)) {
+		fprintf(stderr, "tansiqd: cannot follow the shared store\n");
+		witness_stop(&app);
 		hub_close(&app);
 		http_stop(&app, daemon);
 		hub_free(&app);
+		login_limits_free(&app);
+		app_close(&app);
+		return EXIT_STORE;
+	}
+	if (sweeper_start(&app)) {
+		witness_stop(&app);
+		follow_stop(&app);
+		hub_close(&app);
+		http_stop(&app, daemon);
+		hub_free(&app);
+		login_limits_free(&app);
 		app_close(&app);
 		return EXIT_STORE;
 	}
@@ -239,10 +347,13 @@ static int serve(const struct options *o)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
 	sweeper_stop(&app);
+	witness_stop(&app);
+	follow_stop(&app);
 	hub_close(&app); /* ends the event streams: MHD must not stop with suspended connections */
 	http_stop(&app, daemon);
 	hub_free(&app);
 	engines_free(&app);
+	login_limits_free(&app);
 	app_close(&app);
 	return 0;
 }
@@ -258,11 +369,16 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.init) {
 		char token[TOKEN_BUFSZ];
-		if (is_initialised(o.data)) {
-			fprintf(stderr, "tansiqd: %s is already initialised; nothing changed\n", o.data);
+		int init = is_initialised(o.data, o.store);
+		if (init > 0) {
+			fprintf(stderr, "tansiqd: %s is already initialised; nothing changed\n", o.store ? "the database" : o.data);
 			return EXIT_USAGE;
 		}
-		int rc = initialise(o.data, token);
+		if (init < 0) {
+			fprintf(stderr, "tansiqd: cannot reach the database\n");
+			return EXIT_STORE;
+		}
+		int rc = initialise(o.data, o.store, token);
 		if (rc)
 			return rc;
 		printf("initialised %s\ncell admin token (shown once):\n%s\n", o.data, token);

@@ -5,6 +5,7 @@
 #include "server/api.h"
 #include "server/engines.h"
 #include "server/sweeper.h"
+#include "server/testhooks.h"
 
 const struct route *const http_route_tables[] = {
 	api_admin_routes,
@@ -13,6 +14,7 @@ const struct route *const http_route_tables[] = {
 	api_hotline_routes, api_events_routes,
 	api_threat_routes, api_dispute_routes, api_meeting_routes,
 	api_zone_routes, api_deployment_routes, api_activity_routes, api_conflict_routes, api_export_routes,
+	testhooks_routes, /* /v1/test/: 404 unless --test-hooks */
 	api_static_routes, /* last: the console's files (static.c) */
 	NULL,
 };

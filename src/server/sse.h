@@ -3,9 +3,11 @@
  *   GET /v1/events             every event the caller may see, of every track
  *   GET /v1/tracks/:t/events   the same, for one track (404 for non-members)
  * Each record is "id: <log index>", "event: <type>", "data: <event JSON>".
- * Resume with Last-Event-ID or ?after=<index> (?after wins): every visible
- * event after it, then live, with no gap and no duplicate. Without either the
- * stream starts live (rule 5). The streaming itself is the hub's (hub.h).
+ * Resume with Last-Event-ID or ?after=<index> (Last-Event-ID wins: a browser's
+ * EventSource reconnects to its URL and sends the newer position in the
+ * header): every visible event after it, then live, with no gap and no
+ * duplicate. Without either the stream starts live (rule 5). The streaming
+ * itself is the hub's (hub.h).
  */
 #ifndef TQ_SSE_H
 #define TQ_SSE_H

@@ -31,6 +31,7 @@ static const char *const vendor_files[] = {
 	"leaflet/dist/images/marker-icon-2x.png",
 	"leaflet/dist/images/marker-shadow.png",
 	"milsymbol/dist/milsymbol.js",
+	"mgrs/dist/mgrs.min.js",
 	"topojson-client/dist/topojson-client.js",
 	"topojson-client/dist/topojson-client.min.js",
 	"world-atlas/countries-110m.json",

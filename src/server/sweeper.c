@@ -5,18 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/backoff.h"
 
 #define SWEEP_BATCH 64
-/* Upper bound of one wait: also the retry delay after a failed handler. */
+/* Upper bound of one wait: the thread re-reads the earliest deadline at least this often. */
 #define SWEEP_MAX_WAIT_MS 1000
+/* Failing deadlines remembered with their backoff; beyond this many, a failure is retried
+ * at each wake of the thread (at most once per SWEEP_MAX_WAIT_MS: slow, never a spin). */
+#define SWEEP_MAX_FAILING 256
 
 const struct who sweeper_who = {.user = "tansiqd", .name = "tansiqd", .party = "", .role = "server"};
+
+/* A deadline whose handler failed: retried at retry_at (core/backoff.h schedule). */
+struct failing {
+	char object_id[64], kind[32];
+	unsigned attempts;
+	tq_time retry_at;
+	int seen;
+};
 
 struct sweeper {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	int stop, poked;
+	/* The fields below are used under app->lock only. */
+	struct failing failing[SWEEP_MAX_FAILING];
+	size_t nfailing;
+	char fault_kind[32];      /* test hook (sweeper_test_fail): kind whose next attempts fail */
+	unsigned fault_left;
 };
 
 static const struct sweeper_kind *kind_of(const char *kind)
@@ -27,42 +44,147 @@ static const struct sweeper_kind *kind_of(const char *kind)
 	return NULL;
 }
 
-/* Fires what is due; returns the earliest remaining deadline. */
-static tq_time sweep_once(struct app *a)
+static struct failing *failing_find(struct sweeper *s, const struct store_deadline *d)
+{
+	for (size_t i = 0; i < s->nfailing; i++)
+		if (strcmp(s->failing[i].object_id, d->object_id) == 0 && strcmp(s->failing[i].kind, d->kind) == 0)
+			return &s->failing[i];
+	return NULL;
+}
+
+static struct failing *failing_add(struct sweeper *s, const struct store_deadline *d)
+{
+	struct failing *f;
+	if (s->nfailing == SWEEP_MAX_FAILING)
+		return NULL;
+	f = &s->failing[s->nfailing++];
+	memset(f, 0, sizeof *f);
+	_Static_assert(sizeof f->object_id == sizeof d->object_id && sizeof f->kind == sizeof d->kind,
+		       "failing keys are store_deadline keys");
+	memcpy(f->object_id, d->object_id, sizeof f->object_id);
+	memcpy(f->kind, d->kind, sizeof f->kind);
+	f->object_id[sizeof f->object_id - 1] = f->kind[sizeof f->kind - 1] = '\0';
+	return f;
+}
+
+static void failing_remove(struct sweeper *s, struct failing *f)
+{
+	*f = s->failing[--s->nfailing];
+}
+
+/* One deadline in one transaction: the handler's events and the "fired" mark commit together.
+ * TQ_ENOTFOUND: another node fired it since it was read (shared database); nothing to do. */
+static int fire_one(struct app *a, struct sweeper *s, const struct store_deadline *d, tq_time now)
+{
+	const struct sweeper_kind *k = kind_of(d->kind);
+	int rc;
+	if ((rc = app_tx_begin(a)))
+		return rc;
+	/* Claimed first, inside the transaction: in a shared database another node
+	 * may have fired it since it was read. */
+	rc = store_deadline_fired(a->store, d->object_id, d->kind);
+	if (rc == TQ_OK && s->fault_left && strcmp(s->fault_kind, d->kind) == 0) {
+		s->fault_left--;
+		rc = TQ_EIO;
+	} else if (rc == TQ_OK && k) {
+		rc = k->fire(a, d, now); /* unknown kinds are retired, not retried */
+	}
+	if (rc == TQ_OK)
+		rc = app_tx_commit(a);
+	else
+		app_tx_abort(a);
+	return rc;
+}
+
+/* Fires what is due (app->lock held, no transaction open); returns when to look again.
+ * A deadline whose handler fails keeps its place in the store and is retried after a
+ * growing, bounded delay, logged once per attempt. */
+static tq_time sweep_locked(struct app *a, struct sweeper *s, tq_time now)
 {
 	struct store_deadline due[SWEEP_BATCH];
 	size_t n = 0;
-	tq_time next = TQ_TIME_MAX, now;
+	tq_time next = TQ_TIME_MAX, earliest;
+	int fired_any = 0;
 
-	pthread_mutex_lock(&a->lock);
-	now = app_now();
-	if (store_deadline_due(a->store, now, due, SWEEP_BATCH, &n) == TQ_OK) {
-		for (size_t i = 0; i < n; i++) {
-			const struct sweeper_kind *k = kind_of(due[i].kind);
-			int rc;
-			if (app_tx_begin(a))
-				break;
-			rc = k ? k->fire(a, &due[i], now) : TQ_OK; /* unknown kinds are retired, not retried */
-			if (rc == TQ_OK)
-				rc = store_deadline_fired(a->store, due[i].object_id, due[i].kind);
-			if (rc == TQ_OK)
-				rc = app_tx_commit(a);
-			else
-				app_tx_abort(a);
-			if (rc) {
-				fprintf(stderr, "tansiqd: deadline %s of %s failed (%s); will retry\n", due[i].kind,
-					due[i].object_id, tq_err_name(rc));
-				next = now + SWEEP_MAX_WAIT_MS;
+	if (store_deadline_due(a->store, now, due, SWEEP_BATCH, &n) != TQ_OK)
+		return now + SWEEP_MAX_WAIT_MS;
+	for (size_t i = 0; i < s->nfailing; i++)
+		s->failing[i].seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct failing *f = failing_find(s, &due[i]);
+		int64_t delay;
+		int rc;
+		if (f) {
+			f->seen = 1;
+			if (f->retry_at > now) {
+				if (f->retry_at < next)
+					next = f->retry_at;
+				continue;
 			}
 		}
+		rc = fire_one(a, s, &due[i], now);
+		if (rc == TQ_OK || rc == TQ_ENOTFOUND) {
+			if (f) {
+				fprintf(stderr, "tansiqd: deadline %s of %s fired%s after %u failed attempts\n",
+					due[i].kind, due[i].object_id, rc == TQ_ENOTFOUND ? " by another node" : "",
+					f->attempts);
+				failing_remove(s, f);
+			}
+			fired_any = 1;
+			continue;
+		}
+		if (!f && (f = failing_add(s, &due[i])))
+			f->seen = 1;
+		delay = f ? backoff_delay_ms(++f->attempts) : BACKOFF_MAX_MS;
+		if (f)
+			f->retry_at = now + delay;
+		fprintf(stderr, "tansiqd: deadline %s of %s failed (%s), attempt %u; retrying in %lld s\n",
+			due[i].kind, due[i].object_id, tq_err_name(rc), f ? f->attempts : 0, (long long)(delay / 1000));
+		if (now + delay < next)
+			next = now + delay;
 	}
-	if (n == SWEEP_BATCH)
-		next = now; /* more are due: go round again at once */
-	tq_time earliest;
-	if (store_deadline_next(a->store, &earliest) == TQ_OK && earliest < next)
+	if (n < SWEEP_BATCH) {
+		/* Every due deadline was in this batch: a remembered failure not among them was
+		 * cleared (its object closed) and is forgotten. */
+		for (size_t i = 0; i < s->nfailing;)
+			if (!s->failing[i].seen)
+				failing_remove(s, &s->failing[i]);
+			else
+				i++;
+	} else if (fired_any) {
+		next = now; /* more may be due: go round again at once */
+	}
+	/* A due deadline not fired now is backing off (its retry time is in next already) or,
+	 * with a full batch of failing ones, waits behind them; only future ones count here. */
+	if (store_deadline_next(a->store, &earliest) == TQ_OK && earliest > now && earliest < next)
 		next = earliest;
+	return next;
+}
+
+static tq_time sweep_once(struct app *a)
+{
+	tq_time next;
+	pthread_mutex_lock(&a->lock);
+	next = sweep_locked(a, a->sweeper, app_now());
 	pthread_mutex_unlock(&a->lock);
 	return next;
+}
+
+void sweeper_run_due(struct app *a)
+{
+	if (!a->sweeper)
+		return;
+	(void)sweep_locked(a, a->sweeper, app_now());
+	sweeper_poke(a);
+}
+
+void sweeper_test_fail(struct app *a, const char *kind, unsigned failures)
+{
+	struct sweeper *s = a->sweeper;
+	if (!s)
+		return;
+	snprintf(s->fault_kind, sizeof s->fault_kind, "%s", kind);
+	s->fault_left = failures;
 }
 
 static void *sweeper_main(void *arg)

@@ -9,6 +9,10 @@
  * handler emits and the "fired" mark commit together, so a crash between them
  * cannot fire a deadline twice or lose it.
  *
+ * A handler that fails leaves its deadline unfired; it is retried after a growing,
+ * bounded delay (core/backoff.h), with one line on stderr per failed attempt, and
+ * never holds up the thread or other deadlines in a loop.
+ *
  * Handlers are listed in routes.c (sweeper_kinds), one line per kind.
  */
 #ifndef TQ_SWEEPER_H
@@ -34,6 +38,13 @@ TQ_MUST_USE int sweeper_start(struct app *a);
 void sweeper_stop(struct app *a);
 /* Wakes the sweeper to re-read the earliest deadline (after a commit that set one). */
 void sweeper_poke(struct app *a);
+/* Fires what is due now in the calling thread (app->lock held, no transaction
+ * open), then wakes the sweeper: the test clock calls it after moving the clock so
+ * that the answer comes after the deadlines it made due. */
+void sweeper_run_due(struct app *a);
+/* Test hook (only reachable with --test-hooks): the next `failures` attempts of
+ * deadlines of this kind fail as a store failure would. app->lock held. */
+void sweeper_test_fail(struct app *a, const char *kind, unsigned failures);
 /* Sets a deadline in the current transaction and pokes the sweeper after commit. */
 TQ_MUST_USE int sweeper_schedule(struct app *a, const char *track, const char *object_id, const char *kind,
 				 tq_time due);

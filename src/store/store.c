@@ -1,253 +1,55 @@
 /*
- * store — SQLite behind the store.h contract.
- *
- * Schema history lives in `migrations`; entry i brings user_version from i to
- * i+1. Never edit a released migration: append a new one.
+ * store — dispatches the store.h contract to the backend chosen at open:
+ * a postgresql:// (or postgres://) URI selects PostgreSQL, anything else is the
+ * path of an embedded SQLite file.
  */
-#include "store/store.h"
+#include "store/backend.h"
 
-#include <sqlite3.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/mlog.h"
 
-struct store {
-	sqlite3 *db;
-	int in_tx;
-	sqlite3_stmt *node_read; /* node_get's statement, prepared once (proofs read ~2 log2 n nodes) */
-};
-
-static const char *const migrations[] = {
-	/* 0 → 1: the walking skeleton. */
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE users(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, party TEXT, role TEXT NOT NULL,"
-	"  pw_hash TEXT, deleted INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
-	"CREATE TABLE tokens(hash BLOB PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),"
-	"  kind TEXT NOT NULL, expires INTEGER NOT NULL);"
-	"CREATE TABLE parties(id TEXT PRIMARY KEY, body TEXT NOT NULL);"
-	"CREATE TABLE tracks(id TEXT PRIMARY KEY, body TEXT NOT NULL);"
-	"CREATE TABLE objects(id TEXT PRIMARY KEY, track TEXT NOT NULL, type TEXT NOT NULL, party TEXT,"
-	"  status TEXT, seq INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL);"
-	"CREATE INDEX objects_by_track ON objects(track, type, id);"
-	"CREATE INDEX objects_by_seq ON objects(track, type, seq);"
-	"CREATE TABLE events(idx INTEGER PRIMARY KEY, type TEXT NOT NULL, track TEXT, audience TEXT NOT NULL,"
-	"  leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL);"
-	"CREATE TABLE log_node(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
-	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
-	"CREATE TABLE deadlines(object_id TEXT NOT NULL, kind TEXT NOT NULL, track TEXT NOT NULL,"
-	"  due INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(object_id, kind));"
-	"CREATE INDEX deadlines_due ON deadlines(fired, due);"
-	"CREATE TABLE idempotency(user_id TEXT NOT NULL, key TEXT NOT NULL, body_hash BLOB NOT NULL,"
-	"  status INTEGER NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL,"
-	"  PRIMARY KEY(user_id, key));",
-};
-#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
-
-static int exec(struct store *s, const char *sql)
+int store_is_postgres(const char *location)
 {
-	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? TQ_OK : TQ_EIO;
+	return location && (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0);
 }
 
-static int prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+int store_open(const char *location, int create, struct store **out)
 {
-	return sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK ? TQ_OK : TQ_EIO;
+	if (store_is_postgres(location))
+		return store_postgres_open(location, create, out);
+	return store_sqlite_open(location, create, out);
 }
 
-/* Runs a statement that returns no rows; maps constraint failures to TQ_ECONFLICT. */
-static int step_done(sqlite3_stmt *st)
+const char *store_backend(const struct store *s)
 {
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return TQ_OK;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return TQ_ECONFLICT;
-	return TQ_EIO;
+	return s->ops->name;
 }
 
-static int migrate(struct store *s)
+/* SQLite has one writer, this process: there is never anything to watch for,
+ * so its watch is NULL and waits only sleep. */
+int store_watch_open(const char *location, struct store_watch **out)
 {
-	sqlite3_stmt *st;
-	int version = 0;
-	if (prepare(s, "PRAGMA user_version", &st))
-		return TQ_EIO;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version > SCHEMA_VERSION)
-		return TQ_EIO; /* written by a newer tansiqd: refuse rather than guess */
-	for (; version < SCHEMA_VERSION; version++) {
-		char pragma[64];
-		snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", version + 1);
-		if (exec(s, "BEGIN IMMEDIATE") || exec(s, migrations[version]) || exec(s, pragma) ||
-		    exec(s, "COMMIT")) {
-			(void)exec(s, "ROLLBACK");
-			return TQ_EIO;
-		}
-	}
-	return TQ_OK;
-}
-
-int store_open(const char *path, int create, struct store **out)
-{
-	struct store *s = calloc(1, sizeof *s);
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-	if (!s)
-		return TQ_ENOMEM;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(s->db, 5000);
-	/* WAL + FULL: a commit that returned survives kill -9 and power loss. */
-	if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=FULL") ||
-	    exec(s, "PRAGMA foreign_keys=ON") || exec(s, "PRAGMA quick_check(1)"))
-		goto fail;
-	if (migrate(s))
-		goto fail;
-	*out = s;
-	return TQ_OK;
-fail:
-	store_close(s);
-	return TQ_EIO;
-}
-
-void store_close(struct store *s)
-{
-	if (!s)
-		return;
-	sqlite3_finalize(s->node_read);
-	sqlite3_close_v2(s->db);
-	free(s);
-}
-
-int store_begin(struct store *s)
-{
-	if (exec(s, "BEGIN IMMEDIATE"))
-		return TQ_EIO;
-	s->in_tx = 1;
-	return TQ_OK;
-}
-
-int store_commit(struct store *s)
-{
-	s->in_tx = 0;
-	if (exec(s, "COMMIT")) {
-		(void)exec(s, "ROLLBACK");
-		return TQ_EIO;
-	}
-	return TQ_OK;
-}
-
-void store_rollback(struct store *s)
-{
-	if (s->in_tx)
-		(void)exec(s, "ROLLBACK");
-	s->in_tx = 0;
-}
-
-static char *column_strdup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	return t ? strdup((const char *)t) : NULL;
-}
-
-static void column_copy(sqlite3_stmt *st, int col, char *dst, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
-}
-
-/* Parses a stored JSON body; a body that does not parse means a corrupt store. */
-static int column_json(sqlite3_stmt *st, int col, json_t **out)
-{
-	const char *t = (const char *)sqlite3_column_text(st, col);
-	*out = t ? json_loads(t, 0, NULL) : NULL;
-	return *out ? TQ_OK : TQ_EIO;
-}
-
-static int bind_json(sqlite3_stmt *st, int col, const json_t *body)
-{
-	char *text = json_dumps(body, JSON_COMPACT);
-	if (!text)
-		return TQ_ENOMEM;
-	return sqlite3_bind_text(st, col, text, -1, free) == SQLITE_OK ? TQ_OK : TQ_EIO;
-}
-
-int store_meta_get(struct store *s, const char *key, char **out)
-{
-	sqlite3_stmt *st;
 	*out = NULL;
-	if (prepare(s, "SELECT value FROM meta WHERE key=?", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = column_strdup(st, 0);
-	sqlite3_finalize(st);
-	return TQ_OK;
+	return store_is_postgres(location) ? store_postgres_watch_open(location, out) : TQ_OK;
 }
 
-int store_meta_set(struct store *s, const char *key, const char *value)
+int store_watch_wait(struct store_watch *w, int timeout_ms)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO meta(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return step_done(st);
+	if (w)
+		return store_postgres_watch_wait(w, timeout_ms);
+	poll(NULL, 0, timeout_ms);
+	return 0;
 }
 
-/* ---- users and tokens ---------------------------------------------------- */
-
-int store_user_insert(struct store *s, const struct store_user *u, tq_time now)
+void store_watch_close(struct store_watch *w)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO users(id,name,party,role,pw_hash,created_at) VALUES(?,?,?,?,?,?)", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, u->name, -1, SQLITE_STATIC);
-	if (u->party[0])
-		sqlite3_bind_text(st, 3, u->party, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, u->role, -1, SQLITE_STATIC);
-	if (u->pw_hash)
-		sqlite3_bind_text(st, 5, u->pw_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now);
-	return step_done(st);
+	store_postgres_watch_close(w);
 }
 
-static int user_row(sqlite3_stmt *st, struct store_user *out)
+int store_available(struct store *s)
 {
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		column_copy(st, 0, out->id, sizeof out->id);
-		column_copy(st, 1, out->name, sizeof out->name);
-		column_copy(st, 2, out->party, sizeof out->party);
-		column_copy(st, 3, out->role, sizeof out->role);
-		out->pw_hash = column_strdup(st, 4);
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return TQ_OK;
-	return rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
-}
-
-int store_user_get(struct store *s, const char *id, struct store_user *out)
-{
-	sqlite3_stmt *st;
-	memset(out, 0, sizeof *out);
-	if (prepare(s, "SELECT id,name,party,role,pw_hash FROM users WHERE id=? AND deleted=0", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return user_row(st, out);
-}
-
-int store_user_by_name(struct store *s, const char *name, struct store_user *out)
-{
-	sqlite3_stmt *st;
-	memset(out, 0, sizeof *out);
-	if (prepare(s, "SELECT id,name,party,role,pw_hash FROM users WHERE name=? AND deleted=0", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return user_row(st, out);
+	return s->ops->available(s);
 }
 
 void store_user_clear(struct store_user *u)
@@ -256,467 +58,183 @@ void store_user_clear(struct store_user *u)
 	u->pw_hash = NULL;
 }
 
+void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+int store_begin(struct store *s)
+{
+	return s->ops->begin(s);
+}
+
+int store_commit(struct store *s)
+{
+	return s->ops->commit(s);
+}
+
+void store_rollback(struct store *s)
+{
+	s->ops->rollback(s);
+}
+
+int store_meta_get(struct store *s, const char *key, char **out)
+{
+	return s->ops->meta_get(s, key, out);
+}
+
+int store_meta_set(struct store *s, const char *key, const char *value)
+{
+	return s->ops->meta_set(s, key, value);
+}
+
+int store_user_insert(struct store *s, const struct store_user *u, tq_time now)
+{
+	return s->ops->user_insert(s, u, now);
+}
+
+int store_user_get(struct store *s, const char *id, struct store_user *out)
+{
+	return s->ops->user_get(s, id, out);
+}
+
+int store_user_by_name(struct store *s, const char *name, struct store_user *out)
+{
+	return s->ops->user_by_name(s, name, out);
+}
+
 int store_user_delete(struct store *s, const char *id)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "UPDATE users SET deleted=1 WHERE id=? AND deleted=0", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc = step_done(st);
-	if (rc)
-		return rc;
-	if (sqlite3_changes(s->db) == 0)
-		return TQ_ENOTFOUND;
-	/* Revocation is immediate: the tokens go with the user, in the same transaction. */
-	if (prepare(s, "DELETE FROM tokens WHERE user_id=?", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return step_done(st);
+	return s->ops->user_delete(s, id);
 }
 
-int store_token_insert(struct store *s, const uint8_t hash[32], const char *user_id, const char *kind,
-		       tq_time expires)
+int store_token_insert(struct store *s, const uint8_t hash[32], const char *user_id, const char *kind, tq_time expires)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO tokens(hash,user_id,kind,expires) VALUES(?,?,?,?)", &st))
-		return TQ_EIO;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, expires);
-	return step_done(st);
+	return s->ops->token_insert(s, hash, user_id, kind, expires);
 }
 
-int store_token_lookup(struct store *s, const uint8_t hash[32], const char *kind, tq_time now,
-		       struct store_user *out)
+int store_token_lookup(struct store *s, const uint8_t hash[32], const char *kind, tq_time now, struct store_user *out)
 {
-	sqlite3_stmt *st;
-	memset(out, 0, sizeof *out);
-	if (prepare(s,
-		    "SELECT u.id,u.name,u.party,u.role,u.pw_hash FROM tokens t JOIN users u ON u.id=t.user_id "
-		    "WHERE t.hash=? AND t.kind=? AND t.expires>? AND u.deleted=0",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	return user_row(st, out);
+	return s->ops->token_lookup(s, hash, kind, now, out);
 }
 
 int store_token_delete(struct store *s, const uint8_t hash[32])
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "DELETE FROM tokens WHERE hash=?", &st))
-		return TQ_EIO;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	return step_done(st);
-}
-
-/* ---- parties and tracks -------------------------------------------------- */
-
-static int get_body(struct store *s, const char *sql, const char *id, json_t **out)
-{
-	sqlite3_stmt *st;
-	*out = NULL;
-	if (prepare(s, sql, &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	int err = rc == SQLITE_ROW ? column_json(st, 0, out) : rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
-	sqlite3_finalize(st);
-	return err;
-}
-
-static int all_bodies(struct store *s, const char *sql, json_t **out)
-{
-	sqlite3_stmt *st;
-	json_t *arr = json_array();
-	int rc;
-	if (!arr || prepare(s, sql, &st)) {
-		json_decref(arr);
-		return TQ_EIO;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *body;
-		if (column_json(st, 0, &body))
-			break;
-		json_array_append_new(arr, body);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return TQ_EIO;
-	}
-	*out = arr;
-	return TQ_OK;
+	return s->ops->token_delete(s, hash);
 }
 
 int store_party_insert(struct store *s, const char *id, const json_t *body)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO parties(id,body) VALUES(?,?)", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (bind_json(st, 2, body)) {
-		sqlite3_finalize(st);
-		return TQ_ENOMEM;
-	}
-	return step_done(st);
+	return s->ops->party_insert(s, id, body);
 }
 
 int store_party_get(struct store *s, const char *id, json_t **out)
 {
-	return get_body(s, "SELECT body FROM parties WHERE id=?", id, out);
+	return s->ops->party_get(s, id, out);
 }
 
 int store_party_all(struct store *s, json_t **out)
 {
-	return all_bodies(s, "SELECT body FROM parties ORDER BY id", out);
+	return s->ops->party_all(s, out);
 }
 
 int store_track_put(struct store *s, const char *id, const json_t *body, int insert)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, insert ? "INSERT INTO tracks(body,id) VALUES(?,?)" : "UPDATE tracks SET body=? WHERE id=?",
-		    &st))
-		return TQ_EIO;
-	if (bind_json(st, 1, body)) {
-		sqlite3_finalize(st);
-		return TQ_ENOMEM;
-	}
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return step_done(st);
+	return s->ops->track_put(s, id, body, insert);
 }
 
 int store_track_get(struct store *s, const char *id, json_t **out)
 {
-	return get_body(s, "SELECT body FROM tracks WHERE id=?", id, out);
+	return s->ops->track_get(s, id, out);
 }
 
 int store_track_all(struct store *s, json_t **out)
 {
-	return all_bodies(s, "SELECT body FROM tracks ORDER BY id", out);
+	return s->ops->track_all(s, out);
 }
-
-/* ---- track objects ------------------------------------------------------- */
 
 int store_obj_put(struct store *s, const struct store_obj_meta *m, const json_t *body)
 {
-	sqlite3_stmt *st;
-	if (prepare(s,
-		    "INSERT INTO objects(id,track,type,party,status,seq,body) VALUES(?,?,?,?,?,?,?) "
-		    "ON CONFLICT(id) DO UPDATE SET party=excluded.party, status=excluded.status, "
-		    "seq=excluded.seq, body=excluded.body",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, m->track, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, m->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, m->party, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, m->seq);
-	if (bind_json(st, 7, body)) {
-		sqlite3_finalize(st);
-		return TQ_ENOMEM;
-	}
-	return step_done(st);
+	return s->ops->obj_put(s, m, body);
 }
 
 int store_obj_get(struct store *s, const char *track, const char *type, const char *id, json_t **out)
 {
-	sqlite3_stmt *st;
-	*out = NULL;
-	if (prepare(s, "SELECT body FROM objects WHERE id=? AND track=? AND (?3 IS NULL OR type=?3)", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, track, -1, SQLITE_STATIC);
-	if (type)
-		sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	int err = rc == SQLITE_ROW ? column_json(st, 0, out) : rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
-	sqlite3_finalize(st);
-	return err;
+	return s->ops->obj_get(s, track, type, id, out);
 }
 
-int store_obj_scan(struct store *s, const char *track, const char *type, const char *after, int by_seq,
-		   int64_t after_seq, store_obj_fn fn, void *ctx)
+int store_obj_scan(struct store *s, const char *track, const char *type, const char *after, int by_seq, int64_t after_seq, store_obj_fn fn, void *ctx)
 {
-	sqlite3_stmt *st;
-	int rc, stop = 0;
-	const char *sql = by_seq ? "SELECT body FROM objects WHERE track=? AND type=? AND seq>? ORDER BY seq"
-				 : "SELECT body FROM objects WHERE track=? AND type=? AND id>? ORDER BY id";
-	if (prepare(s, sql, &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, track, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	if (by_seq)
-		sqlite3_bind_int64(st, 3, after_seq);
-	else
-		sqlite3_bind_text(st, 3, after ? after : "", -1, SQLITE_STATIC);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *body;
-		if (column_json(st, 0, &body)) {
-			stop = TQ_EIO;
-			break;
-		}
-		stop = fn(ctx, body);
-		json_decref(body);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		stop = TQ_EIO;
-	sqlite3_finalize(st);
-	return stop < 0 ? stop : TQ_OK;
+	return s->ops->obj_scan(s, track, type, after, by_seq, after_seq, fn, ctx);
 }
 
 int store_obj_max_seq(struct store *s, const char *track, const char *type, int64_t *out)
 {
-	sqlite3_stmt *st;
-	*out = 0;
-	if (prepare(s, "SELECT COALESCE(MAX(seq),0) FROM objects WHERE track=? AND type=?", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, track, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? TQ_OK : TQ_EIO;
-}
-
-/* ---- event log ----------------------------------------------------------- */
-
-/* The statement is kept for the store's life and reset after each read, so
- * that a proof or root (tens of node reads) parses its SQL once. */
-static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
-{
-	struct store *s = ctx;
-	sqlite3_stmt *st = s->node_read;
-	if (!st && prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", &s->node_read))
-		return TQ_EIO;
-	st = s->node_read;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	int rc = sqlite3_step(st), err = TQ_EIO;
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-		memcpy(out, sqlite3_column_blob(st, 0), 32);
-		err = TQ_OK;
-	}
-	sqlite3_reset(st); /* ends the read: no statement left pending between calls */
-	return err;
-}
-
-static int node_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
-{
-	struct store *s = ctx;
-	sqlite3_stmt *st;
-	if (prepare(s, "INSERT INTO log_node(level,idx,hash) VALUES(?,?,?)", &st))
-		return TQ_EIO;
-	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	return step_done(st);
+	return s->ops->obj_max_seq(s, track, type, out);
 }
 
 int store_log_size(struct store *s, uint64_t *out)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "SELECT COALESCE(MAX(idx)+1,0) FROM events", &st))
-		return TQ_EIO;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? TQ_OK : TQ_EIO;
+	return s->ops->log_size(s, out);
 }
 
-int store_event_append(struct store *s, const char *type, const char *track, const char *audience,
-		       const void *leaf, size_t leaf_len, uint64_t *out_index)
+int store_event_append(struct store *s, const char *type, const char *track, const char *audience, const void *leaf, size_t leaf_len, uint64_t *out_index)
 {
-	uint8_t hash[32];
-	uint64_t index;
-	sqlite3_stmt *st;
-	int rc;
-	if (!s->in_tx)
-		return TQ_EINTERNAL; /* events exist only together with the change they record */
-	if ((rc = store_log_size(s, &index)))
-		return rc;
-	mlog_leaf_hash(leaf, leaf_len, hash);
-	if (prepare(s, "INSERT INTO events(idx,type,track,audience,leaf,leaf_hash) VALUES(?,?,?,?,?,?)", &st))
-		return TQ_EIO;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, track, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, audience, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, leaf, (int)leaf_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, hash, 32, SQLITE_STATIC);
-	if ((rc = step_done(st)))
-		return rc;
-	if ((rc = mlog_append(index, hash, node_get, node_put, s)))
-		return rc;
-	*out_index = index;
-	return TQ_OK;
+	return s->ops->event_append(s, type, track, audience, leaf, leaf_len, out_index);
 }
 
 int store_event_scan(struct store *s, uint64_t from, uint64_t to, store_event_fn fn, void *ctx)
 {
-	sqlite3_stmt *st;
-	int rc, stop = 0;
-	if (prepare(s,
-		    "SELECT idx,type,track,audience,leaf,leaf_hash FROM events WHERE idx>=? AND idx<? ORDER BY idx",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-	sqlite3_bind_int64(st, 2, to > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)to);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_event e = {
-			.index = (uint64_t)sqlite3_column_int64(st, 0),
-			.type = (const char *)sqlite3_column_text(st, 1),
-			.track = (const char *)sqlite3_column_text(st, 2),
-			.audience = (const char *)sqlite3_column_text(st, 3),
-			.leaf = sqlite3_column_blob(st, 4),
-			.leaf_len = (size_t)sqlite3_column_bytes(st, 4),
-			.leaf_hash = sqlite3_column_blob(st, 5),
-		};
-		if (sqlite3_column_bytes(st, 5) != 32 || !e.type || !e.audience) {
-			stop = TQ_EIO;
-			break;
-		}
-		stop = fn(ctx, &e);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		stop = TQ_EIO;
-	sqlite3_finalize(st);
-	return stop < 0 ? stop : TQ_OK;
+	return s->ops->event_scan(s, from, to, fn, ctx);
 }
 
 int store_log_root(struct store *s, uint64_t size, uint8_t out[32])
 {
-	return mlog_root(size, node_get, s, out);
+	return s->ops->log_root(s, size, out);
 }
 
 int store_log_inclusion(struct store *s, uint64_t index, uint64_t size, uint8_t (*out)[32], size_t *count)
 {
-	return mlog_inclusion_proof(index, size, node_get, s, out, count);
+	return s->ops->log_inclusion(s, index, size, out, count);
 }
 
 int store_log_consistency(struct store *s, uint64_t m, uint64_t n, uint8_t (*out)[32], size_t *count)
 {
-	return mlog_consistency_proof(m, n, node_get, s, out, count);
+	return s->ops->log_consistency(s, m, n, out, count);
 }
-
-/* ---- deadlines ----------------------------------------------------------- */
 
 int store_deadline_set(struct store *s, const char *track, const char *object_id, const char *kind, tq_time due)
 {
-	sqlite3_stmt *st;
-	if (prepare(s,
-		    "INSERT INTO deadlines(object_id,kind,track,due,fired) VALUES(?,?,?,?,0) "
-		    "ON CONFLICT(object_id,kind) DO UPDATE SET due=excluded.due, fired=0",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, object_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, track, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, due);
-	return step_done(st);
+	return s->ops->deadline_set(s, track, object_id, kind, due);
 }
 
 int store_deadline_clear(struct store *s, const char *object_id, const char *kind)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "DELETE FROM deadlines WHERE object_id=? AND (?2 IS NULL OR kind=?2)", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, object_id, -1, SQLITE_STATIC);
-	if (kind)
-		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	return step_done(st);
+	return s->ops->deadline_clear(s, object_id, kind);
 }
 
 int store_deadline_due(struct store *s, tq_time now, struct store_deadline *out, size_t max, size_t *n)
 {
-	sqlite3_stmt *st;
-	int rc;
-	*n = 0;
-	if (prepare(s, "SELECT track,object_id,kind,due FROM deadlines WHERE fired=0 AND due<=? "
-		       "ORDER BY due, object_id, kind LIMIT ?",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_deadline *d = &out[(*n)++];
-		column_copy(st, 0, d->track, sizeof d->track);
-		column_copy(st, 1, d->object_id, sizeof d->object_id);
-		column_copy(st, 2, d->kind, sizeof d->kind);
-		d->due = sqlite3_column_int64(st, 3);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? TQ_OK : TQ_EIO;
+	return s->ops->deadline_due(s, now, out, max, n);
 }
 
 int store_deadline_fired(struct store *s, const char *object_id, const char *kind)
 {
-	sqlite3_stmt *st;
-	if (prepare(s, "UPDATE deadlines SET fired=1 WHERE object_id=? AND kind=?", &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, object_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	return step_done(st);
+	return s->ops->deadline_fired(s, object_id, kind);
 }
 
 int store_deadline_next(struct store *s, tq_time *out)
 {
-	sqlite3_stmt *st;
-	*out = TQ_TIME_MAX;
-	if (prepare(s, "SELECT MIN(due) FROM deadlines WHERE fired=0", &st))
-		return TQ_EIO;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? TQ_OK : TQ_EIO;
+	return s->ops->deadline_next(s, out);
 }
 
-/* ---- idempotency --------------------------------------------------------- */
-
-int store_idem_get(struct store *s, const char *user, const char *key, tq_time since, int *found,
-		   uint8_t body_hash[32], int *status, char **response)
+int store_idem_get(struct store *s, const char *user, const char *key, tq_time since, int *found, uint8_t body_hash[32], int *status, char **response)
 {
-	sqlite3_stmt *st;
-	*found = 0;
-	*response = NULL;
-	if (prepare(s, "SELECT body_hash,status,response FROM idempotency WHERE user_id=? AND key=? AND created_at>=?",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, since);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-		memcpy(body_hash, sqlite3_column_blob(st, 0), 32);
-		*status = sqlite3_column_int(st, 1);
-		*response = column_strdup(st, 2);
-		*found = 1;
-	}
-	sqlite3_finalize(st);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? TQ_OK : TQ_EIO;
+	return s->ops->idem_get(s, user, key, since, found, body_hash, status, response);
 }
 
-int store_idem_put(struct store *s, const char *user, const char *key, const uint8_t body_hash[32], int status,
-		   const char *response, tq_time now)
+int store_idem_put(struct store *s, const char *user, const char *key, const uint8_t body_hash[32], int status, const char *response, tq_time now)
 {
-	sqlite3_stmt *st;
-	if (prepare(s,
-		    "INSERT INTO idempotency(user_id,key,body_hash,status,response,created_at) VALUES(?,?,?,?,?,?) "
-		    "ON CONFLICT(user_id,key) DO UPDATE SET body_hash=excluded.body_hash, status=excluded.status, "
-		    "response=excluded.response, created_at=excluded.created_at",
-		    &st))
-		return TQ_EIO;
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, body_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, status);
-	sqlite3_bind_text(st, 5, response, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now);
-	return step_done(st);
+	return s->ops->idem_put(s, user, key, body_hash, status, response, now);
 }

@@ -1,15 +1,23 @@
 /*
- * store — the embedded SQLite store: schema, migrations, and the one write
- * transaction per command.
+ * store — the cell's durable state: schema, migrations, and the one write
+ * transaction per command, on one of two backends (backend.h): the embedded
+ * SQLite file (default; sqlite.c) or a PostgreSQL database shared by several
+ * tansiqd nodes (postgres.c).
  *
- * Promises: WAL journal with synchronous=FULL, so a commit that returned is on
- * disk; the schema version is PRAGMA user_version and migrations run at open;
+ * Promises: a commit that returned is durable (SQLite: WAL with
+ * synchronous=FULL; PostgreSQL: synchronous_commit as the server is set, on by
+ * default); migrations run at open;
  * events and their Merkle nodes are written in the caller's transaction, so an
  * event exists exactly when the change it describes does.
  *
  * Objects of every track-scoped kind (zones, activities, messages, …) share one
  * table: id, track, type, party, status, optional seq and the JSON body the API
  * returns. The store is not thread-safe; the server serialises access.
+ *
+ * With several nodes on one PostgreSQL database, store_begin takes a
+ * cell-wide lock, so writes are serialised across nodes and the log's order is
+ * the database's; any call may fail with TQ_EUNAVAIL while the database is
+ * unreachable (the next call tries to reconnect).
  */
 #ifndef TQ_STORE_H
 #define TQ_STORE_H
@@ -21,14 +29,33 @@
 
 struct store;
 
-/* Opens (create=1: creates) the database at path and migrates it.
- * TQ_EIO when it cannot be opened or is corrupt. */
-TQ_MUST_USE int store_open(const char *path, int create, struct store **out);
+/* Opens (create=1: creates) the store at location and migrates it: a
+ * postgresql:// URI, or the path of an SQLite file. TQ_EIO when it cannot be
+ * opened or is corrupt; TQ_EUNAVAIL when a database server cannot be reached. */
+TQ_MUST_USE int store_open(const char *location, int create, struct store **out);
 void store_close(struct store *s);
+/* Whether location names a PostgreSQL database. */
+int store_is_postgres(const char *location);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const struct store *s);
+/* 0 when the last call failed because the database server was unreachable
+ * (the HTTP layer then answers 503 with Retry-After instead of 500). */
+int store_available(struct store *s);
 
 TQ_MUST_USE int store_begin(struct store *s);
 TQ_MUST_USE int store_commit(struct store *s);
 void store_rollback(struct store *s);
+
+/* Change notification for nodes sharing a database: a watch has its own
+ * connection that LISTENs for commits of other nodes. store_watch_wait returns
+ * 1 when a commit was announced, 0 after timeout_ms without one (or when the
+ * backend has no other writers: SQLite), TQ_EUNAVAIL while the database is
+ * unreachable (it reconnects on the next call). A notification is only a
+ * wake-up: the log table stays the truth. */
+struct store_watch;
+TQ_MUST_USE int store_watch_open(const char *location, struct store_watch **out);
+TQ_MUST_USE int store_watch_wait(struct store_watch *w, int timeout_ms);
+void store_watch_close(struct store_watch *w);
 
 /* Key/value metadata (server origin, …). *out is owned (free()); NULL if absent. */
 TQ_MUST_USE int store_meta_get(struct store *s, const char *key, char **out);
@@ -114,6 +141,9 @@ struct store_deadline {
 /* Fills up to max due-and-unfired deadlines (due <= now), earliest first. */
 TQ_MUST_USE int store_deadline_due(struct store *s, tq_time now, struct store_deadline *out, size_t max,
 				   size_t *n);
+/* Marks a deadline fired; TQ_ENOTFOUND when it was fired already (by another
+ * node, in a shared database): call it inside the write transaction before
+ * acting on the deadline, so that it fires exactly once in the cell. */
 TQ_MUST_USE int store_deadline_fired(struct store *s, const char *object_id, const char *kind);
 /* Earliest unfired deadline, or TQ_TIME_MAX. */
 TQ_MUST_USE int store_deadline_next(struct store *s, tq_time *out);

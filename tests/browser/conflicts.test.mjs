@@ -57,10 +57,18 @@ test('the mediator RU waives a conflict with a note', async () => {
     const id = await card.getAttribute('data-id');
     await card.locator('input.note').fill('Brigade ordered back behind the line');
     await card.locator('button.resolve').click();
+    // A waiver asks for confirmation; the note is required and carried over from the card.
+    await b.page.locator('#ask').waitFor({ state: 'visible' });
+    assert.equal(await b.page.locator('#ask-input').inputValue(), 'Brigade ordered back behind the line');
+    await b.page.locator('#ask-input').fill('');
+    assert.equal(await b.page.locator('#ask-ok').isDisabled(), true, 'no waiver without a note');
+    await b.page.locator('#ask-input').fill('Brigade ordered back behind the line');
+    await b.page.locator('#ask-ok').click();
     await b.page.locator(`#conflicts .card[data-id="${id}"][data-status="resolved"]`).waitFor();
     const server = await apiAs('IL', 'GET', `/v1/tracks/il-sy/conflicts/${id}`);
     assert.equal(server.json.status, 'resolved');
     assert.equal(server.json.resolution, 'waived');
+    assert.equal(server.json.note, 'Brigade ordered back behind the line');
     await shot(b.page, '24-conflict-waived');
   } finally { await b.close(); }
 });

@@ -44,6 +44,10 @@ test('an activity drawn over the area of separation shows its dry-run conflicts,
 
     const openBefore = await b.page.locator('#conflicts .card[data-status="open"]').count();
     await b.page.locator('#d-submit').click();
+    // The demilitarized breach is critical: the console asks before submitting.
+    await b.page.locator('#ask').waitFor({ state: 'visible' });
+    assert.match(await b.page.locator('#ask-text').textContent(), /critical conflict.*demilitarized breach/);
+    await b.page.locator('#ask-ok').click();
     await b.page.waitForFunction(() => /^Declared act_/.test(document.getElementById('d-status').textContent));
     const id = (await b.page.locator('#d-status').textContent()).match(/act_[A-Za-z0-9]+/)[0];
     const stored = await apiAs('SY', 'GET', `/v1/tracks/il-sy/activities/${id}`);

@@ -33,9 +33,10 @@ export async function closeBrowser() {
 
 // A new context and page. Collects page errors and console errors (CSP
 // violations are reported there).
-export async function launch({ width = 1366, height = 768, mobile = false, storageState } = {}) {
+export async function launch({ width = 1366, height = 768, mobile = false, storageState, locale, timezoneId, bypassCSP } = {}) {
   const context = await (await browser()).newContext({
     viewport: { width, height }, deviceScaleFactor: 1, isMobile: mobile, hasTouch: mobile, storageState,
+    ...(locale ? { locale } : {}), ...(timezoneId ? { timezoneId } : {}), ...(bypassCSP ? { bypassCSP } : {}),
   });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();

@@ -1,24 +1,14 @@
 """Activities: notification, short notice, PATCH re-check, cancel, acknowledgement, status by the clock
 (api.md Activities; Precise rules 7, 8)."""
-import time
 
 import pytest
 
-from conftest import problem
+from conftest import problem, wait_status
 from test_zones import activity_body, at, box, create, events, parse, point
 
 A = box(35.80, 33.00, 35.90, 33.10)
 B = box(35.85, 33.05, 35.95, 33.15)     # overlaps A
 FAR = box(36.50, 33.50, 36.60, 33.60)   # 60+ km away
-
-
-def wait_status(server, token, path, status, timeout=8.0):
-    end = time.time() + timeout
-    while True:
-        body = server.get(path, token).json()
-        if body.get("status") == status or time.time() > end:
-            return body
-        time.sleep(0.1)
 
 
 def test_notified_activity_and_short_notice(server, cell):
@@ -143,14 +133,13 @@ def test_status_follows_the_clock_and_a_completed_activity_leaves_the_engine(ser
 
 
 def test_a_completed_activity_does_not_conflict_within_the_time_margin(server, cell):
-    create(server, cell["IL"], "il-sy", "activities", activity_body(geometry=A, start=0.02, end=0.04))
-    time.sleep(0.5)
+    il = create(server, cell["IL"], "il-sy", "activities", activity_body(geometry=A, start=1, end=2))
     probe = dict(activity_body(geometry=A), type="activity")
-    probe["window"] = {"start": at(seconds=4), "end": at(seconds=30)}
+    probe["window"] = {"start": at(2, seconds=4), "end": at(30)}
     # While the IL activity is indexed, a start 4 s after its end is within the 10-minute margin.
     assert len(server.post("/v1/tracks/il-sy/check", cell["SY"], probe).json()["conflicts"]) == 1
-    items = server.get("/v1/tracks/il-sy/activities", cell["IL"]).json()["items"]
-    wait_status(server, cell["IL"], f"/v1/tracks/il-sy/activities/{items[0]['id']}", "completed")
+    server.advance("PT2M1S")   # past its end: completed when advance answers
+    assert server.get(f"/v1/tracks/il-sy/activities/{il['id']}", cell["IL"]).json()["status"] == "completed"
     assert server.post("/v1/tracks/il-sy/check", cell["SY"], probe).json()["conflicts"] == []
 
 

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import TANSIQ, free_port
+from conftest import STORE, TANSIQ, free_port
 
 OK, USAGE, CLIENT, SERVER = 0, 2, 3, 4
 
@@ -456,7 +456,7 @@ def test_health_needs_no_token(server, home):
     assert out.returncode == OK
     assert "status: ok" in out.stdout and f"log_size: {server.log_size()}" in out.stdout
     j = tq.json("health")
-    assert j["status"] == "ok" and j["store"] == "sqlite"
+    assert j["status"] == "ok" and j["store"] == STORE
 
 
 def test_parties_list_show_add(cell, server, tq):

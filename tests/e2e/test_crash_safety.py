@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 
+import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -48,6 +49,7 @@ def verify_checkpoint(note, vkey):
     return int(size), base64.b64decode(root)
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file; the PostgreSQL case is in test_cluster.py
 def test_acknowledged_writes_survive_sigkill(tmp_path):
     s = Server(tmp_path / "d")
     s.init()

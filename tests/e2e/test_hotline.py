@@ -1,10 +1,9 @@
 """The hotline (api.md, Hotline; Precise rules 4, 7, 8, 9): messages, seq, acks, escalation."""
 import json
 import threading
-import time
 from datetime import datetime
 
-from conftest import problem
+from conftest import problem, wait_until
 from test_events import SSE, entries, send
 
 MIXED = ("English: hold fire. "
@@ -201,16 +200,17 @@ def escalations(server, token, msg_id):
 
 def test_unacked_flash_escalates_once_to_those_who_see_it_and_always_to_overseers(server, cell):
     fast_track(cell, "fl", [("IL", "principal"), ("SY", "principal"), ("TR", "principal"),
-                            ("US", "supervisor"), ("RU", "mediator"), ("AZ", "host")], flash="PT2S")
+                            ("US", "supervisor"), ("RU", "mediator"), ("AZ", "host")], flash="PT5M")
     streams = {p: SSE(server, "/v1/events", cell[p]) for p in ("IL", "SY", "TR", "US", "RU", "AZ")}
     late = send(server, cell["IL"], "fl", ["SY"], precedence="flash", subject="unanswered")
     answered = send(server, cell["IL"], "fl", ["SY"], precedence="flash", subject="answered")
     assert server.post(f"/v1/tracks/fl/messages/{answered['id']}/ack", cell["SY"], {}).status_code == 200
+    server.advance("PT5M1S")   # past ack_due: the escalation is committed when this answers
     for p in ("US", "RU", "IL", "SY"):   # overseers, the sender, the addressee
         got = streams[p].until(lambda e: e["type"] == "message.escalated", timeout=8)
         assert got[-1]["json"]["payload"]["id"] == late["id"], p
         assert got[-1]["json"]["payload"]["escalated"] is True
-    time.sleep(1.5)  # long enough for a second escalation, or one of the acked message, to show
+    server.advance("PT2S")  # sweeps past the deadline again: a second escalation would show now
     for p, s in streams.items():
         rest = [e for e in s.drain(0.3) if e["type"] == "message.escalated"]
         assert rest == [], f"{p} got a second escalation: {rest}"
@@ -232,17 +232,16 @@ def test_unacked_flash_escalates_once_to_those_who_see_it_and_always_to_overseer
 
 
 def test_restart_across_the_deadline_escalates_exactly_once(server, cell):
-    fast_track(cell, "rs", [("IL", "principal"), ("SY", "principal"), ("US", "supervisor")], flash="PT2S")
+    fast_track(cell, "rs", [("IL", "principal"), ("SY", "principal"), ("US", "supervisor")], flash="PT5M")
     m = send(server, cell["IL"], "rs", ["SY"], precedence="flash")
     server.stop()
-    time.sleep(2.5)  # the deadline passes while tansiqd is down
+    server.advance("PT6M")  # the deadline passes while tansiqd is down
     server.start()
-    deadline = time.time() + 8
-    while time.time() < deadline and not escalations(server, cell["US"], m["id"]):
-        time.sleep(0.2)
+    wait_until(lambda: escalations(server, cell["US"], m["id"]), "the missed deadline fires at start")
+    server.advance("PT1S")  # a sweep after the first: nothing fires twice
     assert len(escalations(server, cell["US"], m["id"])) == 1
     server.stop()
     server.start()
-    time.sleep(1.2)
+    server.advance("PT1S")
     assert len(escalations(server, cell["US"], m["id"])) == 1, "a fired deadline does not fire again"
     assert server.get(f"/v1/tracks/rs/messages/{m['id']}", cell["SY"]).json()["escalated"] is True

@@ -53,8 +53,8 @@ def test_tls_serves_tls12_or_newer_only(tmp_path, tls_files):
 def test_tls_needs_both_files(tmp_path, tls_files):
     s = Server(tmp_path / "d")
     s.init()
-    out = subprocess.run([TANSIQD, "--data", s.data, "--listen", f"127.0.0.1:{free_port()}", "--tls-cert",
-                          tls_files[0]], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([TANSIQD, "--data", s.data, *s.store_args, "--listen", f"127.0.0.1:{free_port()}",
+                          "--tls-cert", tls_files[0]], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1 and "go together" in out.stderr
 
 
@@ -123,3 +123,37 @@ def test_secrets_never_appear_in_stderr_or_errors(cell, server):
     assert cell["IL"].encode() not in log
     assert key not in log and key.hex().encode() not in log
     server.start()
+
+
+def test_session_cookie_is_secure_over_tls_and_only_then(tmp_path, tls_files, server):
+    cert, key = tls_files
+    s = Server(tmp_path / "d")
+    s.init()
+    s.start("--tls-cert", cert, "--tls-key", key)
+    try:
+        url = f"https://127.0.0.1:{s.port}"
+        admin = {"Authorization": f"Bearer {s.admin}"}
+        r = requests.post(url + "/v1/parties", headers=admin, verify=cert, json={"id": "IL", "name": "Israel"},
+                          timeout=30)
+        assert r.status_code == 201, r.text
+        r = requests.post(url + "/v1/users", headers=admin, verify=cert,
+                          json={"name": "op", "party": "IL", "role": "operator", "password": "correct horse"},
+                          timeout=30)
+        assert r.status_code == 201, r.text
+        session = requests.Session()
+        r = session.post(url + "/v1/session", json={"name": "op", "password": "correct horse"}, verify=cert,
+                         timeout=30)
+        assert r.status_code == 200, r.text
+        attrs = [a.strip() for a in r.headers["Set-Cookie"].split(";")]
+        assert "Secure" in attrs and "HttpOnly" in attrs, attrs
+        r = session.delete(url + "/v1/session", headers={"X-CSRF-Token": r.json()["csrf"]}, verify=cert, timeout=30)
+        assert r.status_code == 204, r.text
+        assert "Secure" in [a.strip() for a in r.headers["Set-Cookie"].split(";")]
+    finally:
+        s.stop()
+    # Plain HTTP on loopback: a Secure cookie would never come back, so it is not set.
+    server.post("/v1/parties", server.admin, {"id": "IL", "name": "Israel"})
+    assert server.post("/v1/users", server.admin, {"name": "op", "party": "IL", "role": "operator",
+                                                   "password": "correct horse"}).status_code == 201
+    r = requests.post(server.url + "/v1/session", json={"name": "op", "password": "correct horse"}, timeout=30)
+    assert r.status_code == 200 and "Secure" not in [a.strip() for a in r.headers["Set-Cookie"].split(";")]

@@ -7,14 +7,16 @@ import subprocess
 
 import requests
 
-from conftest import TANSIQD, Server, problem
+import pytest
+from conftest import STORE, TANSIQD, Server, problem
 
 
 def test_health_answers_without_a_token(server):
     r = server.get("/v1/health")
     assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "ok" and body["store"] == "sqlite"
+    assert body["status"] == "ok" and body["store"] == STORE
+    assert body["node"]
     assert body["log_size"] >= 1  # the cell admin's creation is the first event
 
 
@@ -36,8 +38,8 @@ def test_server_refuses_a_key_readable_by_others(tmp_path):
     s = Server(tmp_path / "d")
     s.init()
     os.chmod(tmp_path / "d" / "server.key", 0o644)
-    out = subprocess.run([TANSIQD, "--data", s.data, "--listen", "127.0.0.1:1"], capture_output=True, text=True,
-                         timeout=30)
+    out = subprocess.run([TANSIQD, "--data", s.data, *s.store_args, "--listen", "127.0.0.1:1"], capture_output=True,
+                         text=True, timeout=30)
     assert out.returncode == 1
     assert "0600" in out.stderr
 
@@ -128,6 +130,7 @@ def test_deleted_users_token_is_refused_at_once(cell, server):
     problem(server.call("DELETE", f"/v1/users/{uid}", server.admin), 404)
 
 
+@pytest.mark.sqlite_only
 def test_token_is_stored_hashed(cell, server):
     db = open(os.path.join(server.data, "tansiq.db"), "rb").read()
     wal = os.path.join(server.data, "tansiq.db-wal")

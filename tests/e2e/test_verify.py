@@ -126,6 +126,7 @@ def test_changed_key_fails_loudly(cell, server, home):
     assert "signature" not in out.stdout  # nothing is checked with an unpinned key
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_leaf_changed_in_the_store_fails_the_leaf_hash(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -140,6 +141,7 @@ def test_leaf_changed_in_the_store_fails_the_leaf_hash(cell, server, home):
     assert "verification FAILED" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_leaf_changed_with_its_stored_hash_fails_inclusion_only(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -166,6 +168,7 @@ def drop_from(server, k):
         c.execute("DELETE FROM log_node WHERE ((idx + 1) << level) > ?", (k,))
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_dropped_and_rewritten_tail_fails_consistency(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -184,6 +187,7 @@ def test_dropped_and_rewritten_tail_fails_consistency(cell, server, home):
     assert "OK:   inclusion" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_dropped_tail_fails_as_a_shrunken_log(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -201,6 +205,7 @@ def test_dropped_tail_fails_as_a_shrunken_log(cell, server, home):
     assert f"size {size1}, the server's now has {size2}" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_tampered_tree_node_fails_inclusion_of_the_sibling(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -217,6 +222,7 @@ def test_tampered_tree_node_fails_inclusion_of_the_sibling(cell, server, home):
     assert f"FAIL: inclusion of entry {j ^ 1}" in out.stdout
 
 
+@pytest.mark.sqlite_only  # tampers with the SQLite file
 def test_tampered_top_node_fails_consistency(cell, server, home):
     some_writes(server, cell)
     assert verify(home, server.url, cell["IL"]).returncode == 0
@@ -393,3 +399,42 @@ def test_verify_rejects_arguments_and_has_help(home, server):
     assert out.returncode == 2
     out = verify(home, server.url, "tq_x", "--help")
     assert out.returncode == 0 and "consistency" in out.stdout and "checkpoints/<size>" in out.stdout
+
+
+def test_event_is_exactly_the_parsed_leaf_also_for_computed_overlap_geometry(server, cell):
+    """Numbers in answers round-trip: an overlap computed by the engine (coordinates needing all 17
+    significant digits) shows in `event` as the very doubles hashed in `leaf_data`."""
+    from test_zones import activity_body, create, point
+    # A circle against a corridor: the overlap's vertices are computed, not copied from the input.
+    create(server, cell["IL"], "il-sy", "activities",
+           activity_body(geometry=point(35.8123456789, 33.1234567891), radius_m=3000))
+    b = create(server, cell["SY"], "il-sy", "activities",
+               activity_body(geometry={"type": "LineString", "coordinates": [[35.79, 33.10], [35.84, 33.15]]},
+                             width_m=1500))
+    assert b["conflicts"], "the two activities overlap"
+    items = il_entries(server, cell)
+    opened = [e for e in items if e["event"]["type"] == "conflict.opened"]
+    assert opened, "the conflict's event is visible to IL"
+    leaf = json.loads(base64.b64decode(opened[0]["leaf_data"]))
+    ring = leaf["payload"]["overlap"]["geometry"]["coordinates"][0]
+    # At least one computed coordinate needs more than 15 significant digits: the case that broke.
+    digits = [len(repr(abs(c)).replace(".", "").lstrip("0")) for p in ring for c in p]
+    assert max(digits) > 15, ring
+    for e in items:
+        leaf = base64.b64decode(e["leaf_data"])
+        assert e["event"] == json.loads(leaf), f"entry {e['index']}: event is not the parsed leaf"
+
+
+def test_verify_passes_against_the_demo(tmp_path, home):
+    """`tansiq verify` with each party's token exits 0 on a freshly seeded demo cell."""
+    from conftest import Server
+    srv = Server(tmp_path / "demo")
+    try:
+        srv.start("--demo")
+        tokens = json.load(open(os.path.join(srv.data, "demo-tokens.json")))
+        for party in ("IL", "SY", "US", "AZ"):
+            out = verify(home / party, srv.url, tokens[party])
+            assert out.returncode == 0, f"{party}: " + out.stdout + out.stderr
+            assert "FAIL" not in out.stdout
+    finally:
+        srv.stop()

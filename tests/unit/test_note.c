@@ -106,6 +106,46 @@ static void test_go_vector_note_with_two_signers_opens_for_each(void **state)
 	free(both);
 }
 
+static int count_line(void *ctx, const uint8_t *sig, size_t sig_len, const char *text, size_t text_len)
+{
+	(void)sig;
+	(void)text;
+	(void)text_len;
+	assert_int_equal(sig_len, 4 + 64);
+	++*(int *)ctx;
+	return 0;
+}
+
+static int refuse_line(void *ctx, const uint8_t *sig, size_t sig_len, const char *text, size_t text_len)
+{
+	(void)ctx, (void)sig, (void)sig_len, (void)text, (void)text_len;
+	return TQ_EINVALID;
+}
+
+/* The scanner under note_verify (and cosig_verify): only the lines by the
+ * key, the signed text's length, and a callback's error stops it. */
+static void test_each_sig_visits_only_the_keys_lines(void **state)
+{
+	(void)state;
+	char *note = cat(go_text, "\n", peter_sig), *both = cat(note, enoch_sig, "");
+	struct note_key k;
+	unsigned matched = 99;
+	int calls = 0;
+	assert_int_equal(note_key_parse(enoch_vkey, NOTE_ALG_ED25519, &k), 0);
+	assert_int_equal(note_each_sig(both, strlen(both), &k, count_line, &calls, &matched),
+			 (int)strlen(go_text));
+	assert_int_equal(matched, 1);
+	assert_int_equal(calls, 1);
+	assert_int_equal(note_each_sig(note, strlen(note), &k, count_line, &calls, &matched),
+			 (int)strlen(go_text));
+	assert_int_equal(matched, 0);
+	assert_int_equal(note_each_sig(both, strlen(both), &k, refuse_line, NULL, &matched), TQ_EINVALID);
+	/* A signature type byte other than the key's: malformed key. */
+	assert_int_equal(note_key_parse(enoch_vkey, NOTE_ALG_COSIG_V1, &k), TQ_EMALFORMED);
+	free(note);
+	free(both);
+}
+
 static void test_go_vector_corrupted_signature_is_invalid(void **state)
 {
 	(void)state;
@@ -501,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_go_vector_vkey_from_seed),
 		cmocka_unit_test(test_go_vector_signature_is_reproduced),
 		cmocka_unit_test(test_go_vector_note_with_two_signers_opens_for_each),
+		cmocka_unit_test(test_each_sig_visits_only_the_keys_lines),
 		cmocka_unit_test(test_go_vector_corrupted_signature_is_invalid),
 		cmocka_unit_test(test_go_vector_malformed_notes_are_rejected),
 		cmocka_unit_test(test_more_than_100_signatures_is_malformed),

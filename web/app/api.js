@@ -49,10 +49,11 @@ export async function apiList(path, pages = 5) {
 // Live events of all the caller's tracks, with no gap and no duplicate.
 // The stream starts at the log index current when it is opened (GET
 // /v1/health), so nothing committed between loading the page's data and
-// subscribing is missed. The server prefers ?after= to Last-Event-ID, and a
-// browser's EventSource keeps its URL on reconnect, so the console reconnects
-// itself: on an error it closes the EventSource and opens a new one with
-// ?after=<last id received> (the cookie goes along either way).
+// subscribing is missed. The server takes Last-Event-ID over ?after= (a
+// browser's EventSource keeps its URL on reconnect and sends the newer position
+// in that header); the console still reconnects itself: on an error it closes
+// the EventSource and opens a new one with ?after=<last id received> (the
+// cookie goes along either way).
 // onEvent(type, id, leaf); onState('live'|'reconnecting'|'closed', reconnected).
 export function openStream(onEvent, onState) {
   let es = null;
@@ -104,20 +105,17 @@ export function openStream(onEvent, onState) {
   };
 }
 
-// The event types the server emits (api.md "Live events" and the modules'
-// app_emit calls). EventSource hands a named event only to listeners of that
-// name; the console also re-reads the track every minute, so an unknown name
-// costs a delay, never a wrong picture.
+// The event types the server emits: the one list in src/core/event_types.c
+// (tests/e2e/test_event_types.py checks that this copy equals it). EventSource
+// hands a named event only to listeners of that name; the console also re-reads
+// the track every minute, so a missing name costs a delay, never a wrong picture.
 export const EVENT_TYPES = [
-  'zone.declared', 'zone.created', 'zone.accepted', 'zone.rejected', 'zone.in_force', 'zone.withdrawn',
-  'deployment.declared', 'deployment.created', 'deployment.modified', 'deployment.withdrawn',
-  'activity.notified', 'activity.created', 'activity.modified', 'activity.cancelled', 'activity.acknowledged',
-  'activity.active', 'activity.completed',
-  'conflict.opened', 'conflict.acknowledged', 'conflict.resolved',
-  'message.created', 'message.acked', 'message.escalated',
-  'threat.reported', 'threat.responded', 'threat.lapsed',
-  'dispute.opened', 'dispute.responded', 'dispute.mediation', 'dispute.resolved', 'dispute.withdrawn',
-  'dispute.escalated',
-  'meeting.series_created', 'meeting.minutes', 'action.created', 'action.done',
-  'track.created', 'track.updated', 'party.created', 'user.created', 'user.deleted',
+  'action.created', 'action.done', 'activity.acknowledged', 'activity.active', 'activity.cancelled',
+  'activity.completed', 'activity.modified', 'activity.notified', 'conflict.acknowledged', 'conflict.opened',
+  'conflict.resolved', 'deployment.declared', 'deployment.modified', 'deployment.withdrawn',
+  'dispute.escalated', 'dispute.mediation', 'dispute.opened', 'dispute.resolved', 'dispute.responded',
+  'dispute.withdrawn', 'meeting.minutes', 'meeting.series_created', 'message.acked', 'message.created',
+  'message.escalated', 'party.created', 'threat.lapsed', 'threat.reported', 'threat.responded',
+  'track.created', 'track.updated', 'user.created', 'user.deleted', 'zone.accepted', 'zone.declared',
+  'zone.rejected', 'zone.withdrawn',
 ];

@@ -2,9 +2,33 @@
 // from world-atlas (Natural Earth 1:50m, TopoJSON) converted by topojson-client
 // in the browser; zones, deployments (milsymbol APP-6/2525 symbols),
 // activities and open conflicts come from GET /v1/tracks/{t}/features.geojson.
-/* global L, ms, topojson */
+// Orientation: a scale bar, the cursor's latitude/longitude and MGRS (the
+// mgrs package), zone labels, a stroke per declaring party so overlapping
+// zones of two parties stay apart; the controls move to the mirrored side in
+// right-to-left languages, and the legend steps aside while a popup is open.
+/* global L, ms, topojson, mgrs */
 
 import { esc, fmtTime, fmtAlt } from './util.js';
+import { t, tEnum, fmtNumber, isRtl } from './i18n.js';
+
+// The MGRS reference of a point (1 m precision), '' where MGRS has none (polar caps).
+export function mgrsOf(lon, lat) {
+  try { return mgrs.forward([lon, lat], 5); } catch { return ''; }
+}
+
+// Leaflet's scale bar with its distances through Intl ("20 km", "٢٠ كم").
+const IntlScale = L.Control.Scale.extend({
+  _updateMetric(maxMeters) {
+    const meters = this._getRoundNum(maxMeters);
+    const km = meters >= 1000;
+    const label = new Intl.NumberFormat(document.documentElement.lang || 'en', { style: 'unit', unit: km ? 'kilometer' : 'meter' })
+      .format(km ? meters / 1000 : meters);
+    this._updateScale(this._mScale, label, meters / maxMeters);
+  },
+});
+
+// Each party's zones get their own stroke pattern (and the caller's own a solid line).
+const PARTY_DASH = ['10 4', '2 5', '12 4 2 4', '6 6'];
 
 export const ZONE_COLORS = {
   demilitarized: '#8e24aa', limitation: '#1e88e5', influence: '#fb8c00',
@@ -12,7 +36,7 @@ export const ZONE_COLORS = {
 };
 // Affiliation colours follow APP-6 frames: friend blue, neutral green, unknown yellow, hostile red.
 export const AFFIL_COLORS = { F: '#1565c0', N: '#2e7d32', U: '#c79100', H: '#c62828' };
-const AFFIL_NAMES = { F: 'friend', N: 'neutral', U: 'unknown', H: 'hostile' };
+const affilName = (a) => tEnum('affil', a);
 
 // Who is what on the map, for the party `me` in a track with `members`:
 // the caller's own party is friend; mediators, supervisors, hosts and
@@ -39,12 +63,13 @@ export function deploymentSidc(props, affil) {
 }
 
 export class SituationMap {
-  constructor(el, { onFeatureClick } = {}) {
+  constructor(el, { onFeatureClick, describeConflict } = {}) {
+    this.describeConflict = describeConflict || (() => []);
     this.el = el;
     this.map = L.map(el, { zoomControl: true, attributionControl: true, preferCanvas: false, worldCopyJump: true })
       .setView([34.3, 37.0], 7);
     this.map.attributionControl.setPrefix(false);
-    this.map.attributionControl.addAttribution('Borders: Natural Earth (world-atlas) · Leaflet');
+    this.attribution = null;
     this.map.createPane('borders').style.zIndex = 250;
     this.borders = L.layerGroup().addTo(this.map);
     this.zones = L.featureGroup().addTo(this.map);
@@ -55,14 +80,70 @@ export class SituationMap {
     this.draft = L.featureGroup().addTo(this.map);
     this.onFeatureClick = onFeatureClick || (() => {});
     this.byId = new Map();
-    const narrow = window.matchMedia('(max-width: 800px)').matches;
-    this.control = L.control.layers(null, {
-      'Borders': this.borders, 'Zones': this.zones, 'Deployments': this.deployments,
-      'Activities': this.activities, 'Conflicts': this.conflicts, 'Dry-run check': this.check,
-    }, { collapsed: narrow, position: 'topright' }).addTo(this.map);
-    this.addLegend();
+    this.marks = L.featureGroup().addTo(this.map);
+    this.scale = new IntlScale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(this.map);
+    this.addCursor();
+    this.buildControls();
+    this.map.on('popupopen', () => el.classList.add('popup-open'));
+    this.map.on('popupclose', () => el.classList.remove('popup-open'));
     this.drawing = null;
     this.fitted = false;
+    this.last = null;
+  }
+
+  // Layer control and legend in the current language, on the side the text direction calls for.
+  buildControls() {
+    const rtl = isRtl();
+    if (this.control) this.control.remove();
+    if (this.legend) this.legend.remove();
+    const narrow = window.matchMedia('(max-width: 800px)').matches;
+    const layers = {};
+    layers[t('map.layer.borders')] = this.borders;
+    layers[t('map.layer.zones')] = this.zones;
+    layers[t('map.layer.deployments')] = this.deployments;
+    layers[t('map.layer.activities')] = this.activities;
+    layers[t('map.layer.conflicts')] = this.conflicts;
+    layers[t('map.layer.check')] = this.check;
+    this.control = L.control.layers(null, layers, { collapsed: narrow, position: rtl ? 'topleft' : 'topright' }).addTo(this.map);
+    this.map.zoomControl.remove();
+    this.map.zoomControl = L.control.zoom({ position: rtl ? 'topright' : 'topleft', zoomInTitle: t('map.zoomin'), zoomOutTitle: t('map.zoomout') })
+      .addTo(this.map);
+    this.scale.remove();
+    this.scale.addTo(this.map);
+    this.scale.setPosition(rtl ? 'bottomright' : 'bottomleft');
+    this.cursor.setPosition(rtl ? 'bottomleft' : 'bottomright');
+    this.addLegend(rtl ? 'bottomright' : 'bottomleft');
+    this.map.attributionControl.setPosition(rtl ? 'bottomleft' : 'bottomright');
+    if (this.attribution) this.map.attributionControl.removeAttribution(this.attribution);
+    this.attribution = esc(t('map.attribution'));
+    this.map.attributionControl.addAttribution(this.attribution);
+  }
+
+  // The language changed: controls, legend and popups again.
+  relabel() {
+    this.buildControls();
+    if (this.last) this.render(...this.last);
+  }
+
+  addCursor() {
+    const c = L.control({ position: 'bottomright' });
+    c.onAdd = () => {
+      const div = L.DomUtil.create('div', 'cursor-pos');
+      div.id = 'cursor-pos';
+      div.setAttribute('dir', 'ltr');
+      div.setAttribute('aria-live', 'off');
+      return div;
+    };
+    this.cursor = c.addTo(this.map);
+    this.map.on('mousemove', (e) => this.showCursor(e.latlng));
+  }
+
+  showCursor(ll) {
+    const f = (v) => fmtNumber(v, { minimumFractionDigits: 4, maximumFractionDigits: 4 });
+    const div = this.cursor.getContainer();
+    div.textContent = `${f(ll.lat)}, ${f(ll.lng)} · MGRS ${mgrsOf(ll.lng, ll.lat)}`;
+    div.dataset.lat = ll.lat;
+    div.dataset.lon = ll.lng;
   }
 
   async loadBorders() {
@@ -76,30 +157,35 @@ export class SituationMap {
     }).addTo(this.borders);
   }
 
-  addLegend() {
-    const legend = L.control({ position: 'bottomleft' });
+  addLegend(position) {
+    const legend = L.control({ position });
     legend.onAdd = () => {
       const div = L.DomUtil.create('div', 'legend');
       const kinds = Object.entries(ZONE_COLORS)
-        .map(([k, c]) => `<i style="background:${c}"></i>${esc(k.replace('_', ' '))}`).join('<br>');
+        .map(([k, c]) => `<i style="background:${c}"></i>${esc(tEnum('zonekind', k))}`).join('<br>');
       const affs = Object.entries(AFFIL_COLORS)
         .filter(([k]) => k !== 'H')
-        .map(([k, c]) => `<i style="background:${c}"></i>${AFFIL_NAMES[k]}`).join(' ');
-      div.innerHTML = `<b>Zones</b> (dashed = proposed)<br>${kinds}<br><b>Forces / activities</b><br>${affs}`
-        + '<br><i style="background:#e00000"></i>open conflict';
+        .map(([k, c]) => `<i style="background:${c}"></i>${esc(affilName(k))}`).join(' ');
+      div.innerHTML = `<b>${esc(t('map.layer.zones'))}</b> (${esc(t('map.legend.proposed'))})<br>${kinds}<br>`
+        + `<small>${esc(t('map.legend.parties'))}</small><br><b>${esc(t('map.legend.forces'))}</b><br>${affs}`
+        + `<br><i style="background:#e00000"></i>${esc(t('map.legend.conflict'))}`;
       L.DomEvent.disableClickPropagation(div);
       return div;
     };
-    legend.addTo(this.map);
+    this.legend = legend.addTo(this.map);
   }
 
   clear() {
-    for (const g of [this.zones, this.deployments, this.activities, this.conflicts]) g.clearLayers();
+    for (const g of [this.zones, this.deployments, this.activities, this.conflicts, this.marks]) g.clearLayers();
     this.byId.clear();
   }
 
   // Draws a features.geojson FeatureCollection for the caller `me` in a track with `members`.
   render(fc, me, members) {
+    this.last = [fc, me, members];
+    this.me = me;
+    this.parties = [...new Set(((fc && fc.features) || []).filter((f) => f.properties && f.properties.layer === 'zone')
+      .map((f) => f.properties.party))].sort();
     this.clear();
     for (const f of (fc && fc.features) || []) {
       const p = f.properties || {};
@@ -119,20 +205,26 @@ export class SituationMap {
     const color = ZONE_COLORS[p.kind] || '#555';
     const proposed = p.status === 'proposed';
     const gone = p.status === 'rejected' || p.status === 'withdrawn';
+    const pi = Math.max(0, (this.parties || []).indexOf(p.party));
+    const own = p.party === this.me;
     const layer = L.geoJSON(f, {
       style: {
-        color: gone ? '#999' : color, weight: proposed ? 2 : 1.5, dashArray: proposed ? '8 6' : gone ? '2 4' : null,
+        color: gone ? '#999' : color, weight: own ? 2.5 : 2,
+        dashArray: proposed ? '8 6' : gone ? '2 4' : own ? null : PARTY_DASH[pi % PARTY_DASH.length],
         fillColor: color, fillOpacity: gone ? 0 : proposed ? 0.05 : 0.12,
-        className: `tq-zone tq-zone-${p.kind} tq-status-${p.status}`,
+        className: `tq-zone tq-zone-${p.kind} tq-status-${p.status} tq-party-${p.party}`,
       },
     });
     const caps = Object.keys(p).filter((k) => k.startsWith('cap_'))
-      .map((k) => `${esc(k.slice(4).replace('_', ' '))} ≤ ${esc(p[k])}`).join(', ');
-    layer.bindPopup(`<h4 dir="auto">${esc(p.name || p.kind)}</h4>
-      <div>${esc(p.kind.replace('_', ' '))} · <b>${esc(p.status)}</b></div>
-      <div>declared by ${esc(p.party)}${p.owner && p.owner !== p.party ? `, owner ${esc(p.owner)}` : ''}</div>
-      ${caps ? `<div>caps: ${caps}</div>` : ''}
-      ${p.valid_from || p.valid_until ? `<div>valid ${fmtTime(p.valid_from)} – ${fmtTime(p.valid_until)}</div>` : ''}`);
+      .map((k) => `${esc(tEnum('strength', k.slice(4)))} ≤ ${esc(p[k])}`).join(', ');
+    layer.bindPopup(`<h4 dir="auto" translate="no">${esc(p.name || p.kind)}</h4>
+      <div>${esc(tEnum('zonekind', p.kind))} · <b>${esc(tEnum('zonestatus', p.status))}</b></div>
+      <div>${esc(t('zone.declaredby'))} <bdi translate="no">${esc(p.party)}</bdi>${p.owner && p.owner !== p.party ? `, ${esc(t('zone.owner'))} <bdi translate="no">${esc(p.owner)}</bdi>` : ''}</div>
+      ${caps ? `<div>${esc(t('map.caps'))} ${caps}</div>` : ''}
+      ${p.valid_from || p.valid_until ? `<div>${esc(t('zone.valid', { from: fmtTime(p.valid_from), until: fmtTime(p.valid_until) }))}</div>` : ''}`);
+    if (!gone && p.name) {
+      layer.bindTooltip(`<bdi translate="no">${esc(p.name)}</bdi>`, { permanent: true, direction: 'center', className: 'zone-label', opacity: 0.9 });
+    }
     layer.addTo(this.zones);
     this.byId.set(p.id, layer);
   }
@@ -155,13 +247,14 @@ export class SituationMap {
       iconSize: [size.width, size.height], iconAnchor: [anchor.x, anchor.y],
     });
     const strength = ['troops', 'tanks', 'artillery', 'air_defense']
-      .map((k) => `${k.replace('_', ' ')} ${p[`strength_${k}`] ?? 0}`).join(' · ');
+      .map((k) => `${tEnum('strength', k)} ${p[`strength_${k}`] ?? 0}`).join(' · ');
     const marker = L.marker(center, { icon, title: p.name, keyboard: false });
-    marker.bindPopup(`<h4 dir="auto">${esc(p.name)}</h4>
-      <div>${esc(p.party)} (${AFFIL_NAMES[affil]}) · ${esc(p.status)} · SIDC ${esc(sidc)}</div>
+    marker.on('add', () => { const e = marker.getElement(); if (e) e.setAttribute('translate', 'no'); });
+    marker.bindPopup(`<h4 dir="auto" translate="no">${esc(p.name)}</h4>
+      <div><bdi translate="no">${esc(p.party)}</bdi> (${esc(affilName(affil))}) · ${esc(tEnum('depstatus', p.status))} · <span translate="no">SIDC ${esc(sidc)}</span></div>
       <div>${esc(strength)}</div>
-      ${p.radius_m ? `<div>radius ${esc(p.radius_m)} m</div>` : ''}
-      <div>from ${fmtTime(p.start)}${p.end ? ` until ${fmtTime(p.end)}` : ''}</div>`);
+      ${p.radius_m ? `<div>${esc(t('map.radius', { r: fmtAlt(p.radius_m) }))}</div>` : ''}
+      <div>${esc(t('zone.valid', { from: fmtTime(p.start), until: fmtTime(p.end) }))}</div>`);
     marker.addTo(this.deployments);
     this.byId.set(p.id, marker);
   }
@@ -172,12 +265,12 @@ export class SituationMap {
     const layer = L.geoJSON(f, {
       style: { color, weight: 2, dashArray: '6 3', fillColor: color, fillOpacity: 0.15, className: `tq-activity tq-affil-${affil}` },
     });
-    const shape = p.width_m ? `corridor ${esc(p.width_m)} m wide` : p.radius_m ? `radius ${esc(p.radius_m)} m` : 'area';
-    layer.bindPopup(`<h4 dir="auto">${esc(p.description || p.kind)}</h4>
-      <div>${esc(p.kind.replace('_', ' '))} by ${esc(p.party)} (${AFFIL_NAMES[affil]}) · <b>${esc(p.status)}</b></div>
-      <div>footprint: ${shape}</div>
-      <div>altitude ${fmtAlt(p.alt_min_m)} – ${fmtAlt(p.alt_max_m)}</div>
-      <div>window ${fmtTime(p.start)} – ${fmtTime(p.end)}</div>`);
+    const shape = p.width_m ? t('map.corridor', { w: fmtAlt(p.width_m) }) : p.radius_m ? t('map.radius', { r: fmtAlt(p.radius_m) }) : t('map.area');
+    layer.bindPopup(`<h4 dir="auto" translate="no">${esc(p.description || p.kind)}</h4>
+      <div>${esc(tEnum('actkind', p.kind))} · <bdi translate="no">${esc(p.party)}</bdi> (${esc(affilName(affil))}) · <b>${esc(tEnum('actstatus', p.status))}</b></div>
+      <div>${esc(t('map.footprint'))} ${esc(shape)}</div>
+      <div>${esc(t('map.altitude', { min: fmtAlt(p.alt_min_m), max: fmtAlt(p.alt_max_m) }))}</div>
+      <div>${esc(t('map.window', { start: fmtTime(p.start), end: fmtTime(p.end) }))}</div>`);
     layer.addTo(this.activities);
     this.byId.set(p.id, layer);
   }
@@ -187,10 +280,11 @@ export class SituationMap {
     const layer = L.geoJSON(f, {
       style: { color: '#e00000', weight: 2, fillColor: '#ff0000', fillOpacity: 0.35, className: `tq-conflict tq-severity-${p.severity}` },
     });
-    layer.bindPopup(`<h4>${esc((p.kind || '').replace(/_/g, ' '))}</h4>
-      <div><b>${esc(p.severity)}</b> · ${esc(p.status)} · parties ${esc(p.parties)}</div>
-      <div>altitude ${fmtAlt(p.alt_min_m)} – ${fmtAlt(p.alt_max_m)}</div>
-      <div>window ${fmtTime(p.start)} – ${fmtTime(p.end)}</div>`);
+    layer.bindPopup(() => `<h4>${esc(tEnum('cflkind', p.kind))}</h4>
+      <ul class="subjects">${this.describeConflict(p.id).map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+      <div><b>${esc(tEnum('severity', p.severity))}</b> · ${esc(tEnum('cflstatus', p.status))} · ${esc(t('cfl.parties'))} <bdi translate="no">${esc(p.parties)}</bdi></div>
+      <div>${esc(t('map.altitude', { min: fmtAlt(p.alt_min_m), max: fmtAlt(p.alt_max_m) }))}</div>
+      <div>${esc(t('map.window', { start: fmtTime(p.start), end: fmtTime(p.end) }))}</div>`);
     layer.on('click', () => this.onFeatureClick('conflict', p.id));
     layer.addTo(this.conflicts);
     this.byId.set(p.id, layer);
@@ -203,7 +297,7 @@ export class SituationMap {
       const g = c.overlap && c.overlap.geometry;
       if (!g) continue;
       L.geoJSON(g, { style: { color: '#e00000', weight: 2, dashArray: '4 3', fillOpacity: 0.25, className: 'tq-check' } })
-        .bindPopup(`<b>would conflict:</b> ${esc(c.kind.replace(/_/g, ' '))} (${esc(c.severity)})`)
+        .bindPopup(`<b>${esc(t('map.wouldconflict'))}</b> ${esc(tEnum('cflkind', c.kind))} (${esc(tEnum('severity', c.severity))})`)
         .addTo(this.check);
     }
   }
@@ -269,6 +363,23 @@ export class SituationMap {
     this.drawing = null;
     this.draft.clearLayers();
     this.check.clearLayers();
+  }
+
+  // One click on the map gives [lon, lat] to done (threat location).
+  pickPoint(done) {
+    this.stopDrawing();
+    this.el.classList.add('drawing');
+    this._onClick = (e) => { this.stopDrawing(); done([e.latlng.lng, e.latlng.lat]); };
+    this.map.on('click', this._onClick);
+  }
+
+  showPoint(lon, lat, label) {
+    this.marks.clearLayers();
+    const m = L.circleMarker([lat, lon], { radius: 9, color: '#c62828', weight: 3, fillOpacity: 0.3, className: 'tq-mark' })
+      .bindPopup(`<b>${esc(label)}</b><div dir="ltr">${lat.toFixed(4)}, ${lon.toFixed(4)} · MGRS ${esc(mgrsOf(lon, lat))}</div>`)
+      .addTo(this.marks);
+    this.map.setView([lat, lon], Math.max(this.map.getZoom(), 10));
+    m.openPopup();
   }
 
   invalidate() { this.map.invalidateSize(); }

@@ -1,40 +1,15 @@
 // util — small helpers shared by the console's modules.
+import { fmtTime as i18nTime, fmtMetres } from './i18n.js';
 
 // Escapes text for HTML (every string from the server goes through this).
 export function esc(v) {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
-// "2026-11-25 20:21Z" (times are UTC everywhere in tansiq); "open" for none.
-export function fmtTime(t) {
-  if (!t) return 'open';
-  const d = new Date(t);
-  if (Number.isNaN(d.getTime())) return esc(t);
-  return d.toISOString().slice(0, 16).replace('T', ' ') + 'Z';
-}
+// Local time with UTC beside it (i18n.fmtTime), escaped for HTML.
+export function fmtTime(t) { return esc(i18nTime(t)); }
 
-export function fmtAlt(m) {
-  if (m === undefined || m === null) return 'any';
-  return `${Math.round(Number(m)).toLocaleString('en')} m`;
-}
-
-// "4:59" / "1 h 03 min" / "2 d 4 h" until due; negative → "overdue by …".
-export function fmtCountdown(dueMs, nowMs) {
-  let s = Math.round((dueMs - nowMs) / 1000);
-  const over = s < 0;
-  s = Math.abs(s);
-  let text;
-  if (s < 3600) text = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-  else if (s < 86400) text = `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-  else text = `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
-  return over ? `overdue by ${text}` : `in ${text}`;
-}
-
-// <input type=datetime-local> value (local time) for a Date.
-export function toLocalInput(d) {
-  const z = new Date(d.getTime() - d.getTimezoneOffset() * 60000);
-  return z.toISOString().slice(0, 16);
-}
+export function fmtAlt(m) { return esc(fmtMetres(m)); }
 
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -46,9 +21,14 @@ export function el(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(e.dataset, v);
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(3)) {
     if (c === null || c === undefined || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;
+}
+
+// Server data shown as is (names, descriptions, party ids): never translated.
+export function raw(text, tag = 'bdi') {
+  return el(tag, { translate: 'no', dir: 'auto' }, text ?? '');
 }

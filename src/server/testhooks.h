@@ -1,0 +1,22 @@
+/*
+ * testhooks — test-only controls under /v1/test/, for end-to-end tests that must
+ * not sleep on the wall clock or that need a failing deadline handler.
+ *
+ * They exist only when tansiqd was started with --test-hooks (refused on a
+ * non-loopback address); otherwise every /v1/test/ route answers 404 like an
+ * unknown path. Cell admin only.
+ *
+ *   POST /v1/test/clock {"advance": "PT5M"}      moves app_now() forward, fires
+ *        what became due, then answers {"now", "offset"}: deadline events are
+ *        committed when the answer arrives.
+ *   POST /v1/test/deadline-faults {"kind", "failures": n}   the next n attempts
+ *        of deadlines of that kind fail as a store failure would.
+ */
+#ifndef TQ_TESTHOOKS_H
+#define TQ_TESTHOOKS_H
+
+#include "server/http.h"
+
+extern const struct route testhooks_routes[];
+
+#endif

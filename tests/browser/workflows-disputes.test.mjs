@@ -1,0 +1,149 @@
+// Every workflow of the contract through the console, each as the role that
+// performs it; the API then shows the change. Buttons appear only where the
+// role may act.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openAs, pickTrack, shot, apiAs, closeBrowser } from './helpers.mjs';
+
+after(closeBrowser);
+
+const T = '/v1/tracks/il-sy';
+let n = 0;
+// A small square far from the demo's objects (each call a new place).
+function square() {
+  const x = 37.2 + (n % 10) * 0.05, y = 34.2 + Math.floor(n / 10) * 0.05;
+  n++;
+  return { type: 'Polygon', coordinates: [[[x, y], [x + 0.02, y], [x + 0.02, y + 0.02], [x, y + 0.02], [x, y]]] };
+}
+const hours = (h) => new Date(Date.now() + h * 3600000).toISOString();
+
+async function confirm(page, text) {
+  await page.locator('#ask').waitFor({ state: 'visible' });
+  if (text !== undefined) await page.locator('#ask-input').fill(text);
+  await page.locator('#ask-ok').click();
+  await page.locator('#ask').waitFor({ state: 'hidden' });
+}
+
+async function until(fn, what) {
+  for (let i = 0; i < 100; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('disputes: IL files, SY responds, the mediator RU mediates and resolves; deadlines count down', async () => {
+  const il = await openAs('il');
+  let id;
+  try {
+    await pickTrack(il.page, 'il-sy');
+    await il.page.locator('.tabs [data-tab="disputes"]').click();
+    await il.page.locator('#file-dispute summary').click();
+    await il.page.locator('#ds-against').selectOption('SY');
+    await il.page.locator('#ds-subject').fill('Browser dispute: artillery moved into the limitation area');
+    await il.page.locator('#ds-description').fill('Two batteries observed inside the 10 km area.');
+    await il.page.locator('#ds-submit').click();
+    await il.page.waitForFunction(() => /dsp_/.test(document.getElementById('ds-status').textContent));
+    id = (await il.page.locator('#ds-status').textContent()).match(/dsp_[A-Za-z0-9]+/)[0];
+    const card = il.page.locator(`#disputes .card[data-id="${id}"]`);
+    await card.waitFor();
+    assert.match(await card.locator('.deadline-respond .due').textContent(), /^in /);
+    assert.match(await card.locator('.deadline-resolve .due').textContent(), /^in /);
+    assert.equal(await card.locator('button.dsp-respond').count(), 0, 'the complainant does not respond');
+    assert.equal(await card.locator('button.dsp-resolve').count(), 0, 'a principal never resolves');
+    assert.equal((await apiAs('SY', 'GET', `${T}/disputes/${id}`)).json.against, 'SY');
+  } finally { await il.close(); }
+
+  const sy = await openAs('sy');
+  try {
+    await pickTrack(sy.page, 'il-sy');
+    await sy.page.locator('.tabs [data-tab="disputes"]').click();
+    const card = sy.page.locator(`#disputes .card[data-id="${id}"]`);
+    await card.waitFor();
+    assert.equal(await card.locator('button.dsp-withdraw').count(), 0);
+    await card.locator('button.dsp-respond').click();
+    await confirm(sy.page, 'The batteries are outside the area; coordinates attached.');
+    await sy.page.locator(`#disputes .card[data-id="${id}"][data-status="responded"]`).waitFor();
+    const d = (await apiAs('IL', 'GET', `${T}/disputes/${id}`)).json;
+    assert.equal(d.status, 'responded');
+    assert.equal(d.response, 'The batteries are outside the area; coordinates attached.');
+  } finally { await sy.close(); }
+
+  const ru = await openAs('ru');
+  try {
+    await pickTrack(ru.page, 'il-sy');
+    await ru.page.locator('.tabs [data-tab="disputes"]').click();
+    const card = ru.page.locator(`#disputes .card[data-id="${id}"]`);
+    await card.waitFor();
+    await card.locator('button.dsp-mediate').click();
+    await confirm(ru.page, 'Joint inspection on Thursday');
+    await ru.page.locator(`#disputes .card[data-id="${id}"][data-status="in_mediation"]`).waitFor();
+    await ru.page.locator(`#disputes .card[data-id="${id}"] button.dsp-resolve`).click();
+    assert.equal(await ru.page.locator('#ask-ok').isDisabled(), true, 'an outcome is required');
+    await confirm(ru.page, 'Inspection found the batteries 12 km out; closed.');
+    await ru.page.locator(`#disputes .card[data-id="${id}"][data-status="resolved"]`).waitFor();
+    const d = (await apiAs('IL', 'GET', `${T}/disputes/${id}`)).json;
+    assert.equal(d.status, 'resolved');
+    assert.equal(d.outcome, 'Inspection found the batteries 12 km out; closed.');
+    await shot(ru.page, '72-dispute-resolved');
+  } finally { await ru.close(); }
+});
+
+test('disputes: the complainant withdraws its complaint', async () => {
+  const filed = await apiAs('IL', 'POST', `${T}/disputes`, { against: 'SY', subject: 'Browser dispute to withdraw', description: 'x' });
+  assert.equal(filed.status, 201);
+  const b = await openAs('il');
+  try {
+    await pickTrack(b.page, 'il-sy');
+    await b.page.locator('.tabs [data-tab="disputes"]').click();
+    await b.page.locator(`#disputes .card[data-id="${filed.json.id}"] button.dsp-withdraw`).click();
+    await confirm(b.page, 'Settled bilaterally');
+    await b.page.locator(`#disputes .card[data-id="${filed.json.id}"][data-status="withdrawn"]`).waitFor();
+    assert.equal((await apiAs('SY', 'GET', `${T}/disputes/${filed.json.id}`)).json.status, 'withdrawn');
+  } finally { await b.close(); }
+});
+
+test('threats: IL reports and refers to SY; SY disputes it with a reason; location and history are shown', async () => {
+  const il = await openAs('il');
+  let id;
+  try {
+    await pickTrack(il.page, 'il-sy');
+    await il.page.locator('.tabs [data-tab="threats"]').click();
+    await il.page.locator('#report summary').click();
+    await il.page.locator('#r-category').selectOption('uav');
+    await il.page.locator('#r-description').fill('Browser: loitering drone over the ridge');
+    await il.page.locator('#r-lat').fill('33.05');
+    await il.page.locator('#r-lon').fill('35.9');
+    await il.page.locator('#r-refer').selectOption('SY');
+    await il.page.locator('#r-submit').click();
+    await il.page.waitForFunction(() => /thr_/.test(document.getElementById('r-status').textContent));
+    id = (await il.page.locator('#r-status').textContent()).match(/thr_[A-Za-z0-9]+/)[0];
+    const t = (await apiAs('SY', 'GET', `${T}/threats/${id}`)).json;
+    assert.equal(t.refer_to, 'SY');
+    assert.deepEqual(t.geometry.coordinates, [35.9, 33.05]);
+    const card = il.page.locator(`#threats .card[data-id="${id}"]`);
+    await card.waitFor();
+    assert.match(await card.locator('.mgrs').textContent(), /^36S/);
+    assert.equal(await card.locator('button.respond-disputed').count(), 0, 'only the referred party answers');
+  } finally { await il.close(); }
+
+  const sy = await openAs('sy');
+  try {
+    await pickTrack(sy.page, 'il-sy');
+    await sy.page.locator('.tabs [data-tab="threats"]').click();
+    const card = sy.page.locator(`#threats .card[data-id="${id}"]`);
+    await card.waitFor();
+    await card.locator('button.respond-disputed').click();
+    assert.equal(await sy.page.locator('#ask-ok').isDisabled(), true, 'disputing needs a reason');
+    await confirm(sy.page, 'Our own surveillance drone, notified on the hotline at 09:10Z');
+    const after1 = sy.page.locator(`#threats .card[data-id="${id}"][data-status="disputed"]`);
+    await after1.waitFor();
+    assert.match(await after1.getAttribute('class'), /contested/);
+    assert.doesNotMatch(await after1.getAttribute('class'), /resolved/, 'a disputed threat does not look closed');
+    assert.match(await after1.locator('.history').textContent(), /Our own surveillance drone/);
+    const t = (await apiAs('IL', 'GET', `${T}/threats/${id}`)).json;
+    assert.equal(t.status, 'disputed');
+    assert.equal(t.responses[0].note, 'Our own surveillance drone, notified on the hotline at 09:10Z');
+    await shot(sy.page, '73-threat-disputed');
+  } finally { await sy.close(); }
+});
