@@ -87,6 +87,12 @@ int subjects_parse(struct req *r, enum subject_type t, const json_t *obj, const 
 {
 	struct tq_field_error fe = {{0}, {0}};
 	int rc = engines_subject(r->app, t, obj, id, r->who.party, r->now, out, &fe);
+	/* Bounded work (core/limits.h): a footprint too costly to buffer or that
+	 * meets too many volumes is refused here, before any check runs. */
+	if (rc == TQ_OK && (rc = engines_admit(r->app, r->param[0], *out, &fe))) {
+		subject_free(engines_geo(r->app), *out);
+		*out = NULL;
+	}
 	return rc ? req_fail_field(r, rc, &fe) : TQ_OK;
 }
 
