@@ -185,7 +185,7 @@ int api_hotline_post_as(struct app *a, const struct who *w, const char *track, j
 		rc = req_fail(&r, TQ_ERATE, "too many requests from this user; retry in %d s", r.retry_after);
 	else if (strcmp(w->role, "viewer") == 0)
 		rc = req_fail(&r, TQ_EFORBIDDEN, "a viewer may not write");
-	else if ((rc = commit_new(a, w, r.now, &r.commit)))
+	else if ((rc = commit_new(a, &r.who, r.now, &r.commit)))
 		req_fail(&r, rc, "out of memory");
 	else if ((rc = commit_open(r.commit)))
 		req_fail(&r, rc, "the store is busy");

@@ -1,28 +1,35 @@
 #include "server/wfcommit.h"
 
 #include "server/auth.h"
-#include "server/sweeper.h"
+#include "server/commit.h"
 
+/* Stages the change in the batch whose transaction the request (or the
+ * sweeper) opened: commit.c is the one writer of objects and events. */
 int wfcommit(struct app *a, const struct who *actor, tq_time now, const json_t *track, const struct wf_write *w,
 	     const struct effects *fx)
 {
 	char audience[AUTH_AUDIENCE_MAX];
+	struct commit *c = a->open_batch;
 	struct store_obj_meta m = {w->id, w->track, w->type, w->party, w->status, w->seq};
-	int rc = store_obj_put(a->store, &m, w->after);
+	json_t *after;
+	int rc;
+
+	/* The batch records its own actor and time; the callers pass the same. */
+	if (!c || commit_actor(c) != actor || commit_now(c) != now)
+		return TQ_EINTERNAL;
+	if (!(after = json_deep_copy(w->after))) /* the batch keeps it: the caller may change w->after */
+		return TQ_ENOMEM;
+	rc = commit_put(c, &m, after);
 	for (size_t i = 0; rc == TQ_OK && i < fx->nev; i++) {
 		rc = auth_audience(track, w->type, w->before, w->after, fx->ev[i].oversight, audience, sizeof audience);
 		if (rc == TQ_OK)
-			rc = app_emit(a, actor, now, fx->ev[i].type, w->track, audience, w->after, NULL);
+			rc = commit_event(c, fx->ev[i].type, w->track, audience, w->after);
 	}
 	for (size_t i = 0; rc == TQ_OK && i < fx->ndl; i++) {
 		const struct effects_deadline *d = &fx->dl[i];
-		if (d->clear) {
-			rc = store_deadline_clear(a->store, w->id, d->kind);
-			if (rc == TQ_ENOTFOUND)
-				rc = TQ_OK;
-		} else {
-			rc = sweeper_schedule(a, w->track, w->id, d->kind, d->due);
-		}
+		rc = d->clear ? commit_deadline_clear(c, w->id, d->kind)
+			      : commit_deadline(c, w->track, w->id, d->kind, d->due);
 	}
+	json_decref(after);
 	return rc;
 }
