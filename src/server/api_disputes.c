@@ -286,12 +286,12 @@ done:
 }
 
 const struct route api_dispute_routes[] = {
-	{"POST", "/v1/tracks/:t/disputes", dispute_create, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes", dispute_create, ROUTE_WRITE},
 	{"GET", "/v1/tracks/:t/disputes", dispute_list, 0},
 	{"GET", "/v1/tracks/:t/disputes/:id", dispute_get, 0},
-	{"POST", "/v1/tracks/:t/disputes/:id/respond", dispute_respond, ROUTE_WRITE | ROUTE_STAGED},
-	{"POST", "/v1/tracks/:t/disputes/:id/mediate", dispute_mediate, ROUTE_WRITE | ROUTE_STAGED},
-	{"POST", "/v1/tracks/:t/disputes/:id/resolve", dispute_resolve, ROUTE_WRITE | ROUTE_STAGED},
-	{"POST", "/v1/tracks/:t/disputes/:id/withdraw", dispute_withdraw, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes/:id/respond", dispute_respond, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/disputes/:id/mediate", dispute_mediate, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/disputes/:id/resolve", dispute_resolve, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/disputes/:id/withdraw", dispute_withdraw, ROUTE_WRITE},
 	{NULL, NULL, NULL, 0},
 };

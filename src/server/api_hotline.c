@@ -338,9 +338,9 @@ done:
 }
 
 const struct route api_hotline_routes[] = {
-	{"POST", "/v1/tracks/:t/messages", message_create_route, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/messages", message_create_route, ROUTE_WRITE},
 	{"GET", "/v1/tracks/:t/messages", message_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/messages/:id", message_get, 0},
-	{"POST", "/v1/tracks/:t/messages/:id/ack", message_ack_route, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/messages/:id/ack", message_ack_route, ROUTE_WRITE},
 	{NULL, NULL, NULL, 0},
 };

@@ -242,9 +242,9 @@ done:
 }
 
 const struct route api_threat_routes[] = {
-	{"POST", "/v1/tracks/:t/threats", threat_create_route, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/threats", threat_create_route, ROUTE_WRITE},
 	{"GET", "/v1/tracks/:t/threats", threat_list, 0},
 	{"GET", "/v1/tracks/:t/threats/:id", threat_get, 0},
-	{"POST", "/v1/tracks/:t/threats/:id/respond", threat_respond_route, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/threats/:id/respond", threat_respond_route, ROUTE_WRITE},
 	{NULL, NULL, NULL, 0},
 };

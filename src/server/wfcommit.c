@@ -3,14 +3,13 @@
 #include "server/auth.h"
 #include "server/commit.h"
 
-/* Stages the change in the request's batch (no transaction is open while a
- * handler runs) or in the sweeper's open batch: commit.c is the one writer of
- * objects and events. */
+/* Stages the change in the batch whose transaction the request (or the
+ * sweeper) opened: commit.c is the one writer of objects and events. */
 int wfcommit(struct app *a, const struct who *actor, tq_time now, const json_t *track, const struct wf_write *w,
 	     const struct effects *fx)
 {
 	char audience[AUTH_AUDIENCE_MAX];
-	struct commit *c = a->open_batch ? a->open_batch : a->staging;
+	struct commit *c = a->open_batch;
 	struct store_obj_meta m = {w->id, w->track, w->type, w->party, w->status, w->seq};
 	json_t *after;
 	int rc;
