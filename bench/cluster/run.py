@@ -31,9 +31,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(tansiqd, data, store, demo):
+def start(tansiqd, data, store, demo, extra=()):
     port = free_port()
-    args = [tansiqd, "--data", data, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0"]
+    args = [tansiqd, "--data", data, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0", *extra]
     if store:
         args += ["--store", store]
     if demo:

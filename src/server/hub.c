@@ -198,7 +198,7 @@ static int catch_up(struct hub_sub *s)
 	uint64_t size, from, to;
 	int rc;
 
-	pthread_mutex_lock(&a->lock);
+	app_lock_read(a); /* the log size is then the published one */
 	pthread_mutex_lock(&h->mu);
 	from = s->next;
 	pthread_mutex_unlock(&h->mu);
@@ -218,7 +218,7 @@ static int catch_up(struct hub_sub *s)
 			s->live = 1;
 	}
 	pthread_mutex_unlock(&h->mu);
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	free(c.buf);
 	return rc;
 }
@@ -379,10 +379,10 @@ int hub_start(struct app *a)
 		free(h);
 		return TQ_EIO;
 	}
-	pthread_mutex_lock(&a->lock);
+	app_lock_read(a);
 	a->sink = hub_sink;
 	a->sink_ctx = h;
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	return TQ_OK;
 }
 
@@ -408,10 +408,10 @@ void hub_free(struct app *a)
 	struct hub *h = hub_of(a);
 	if (!h)
 		return;
-	pthread_mutex_lock(&a->lock);
+	app_lock_read(a); /* what was committed is published first */
 	a->sink = NULL;
 	a->sink_ctx = NULL;
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	pthread_mutex_lock(&h->mu);
 	h->stop = 1;
 	pthread_cond_signal(&h->cond);

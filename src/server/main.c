@@ -49,6 +49,7 @@ struct options {
 	double login_rate;         /* POST /v1/session per address per second (per name: a fifth) */
 	int test_hooks;            /* /v1/test/ routes (testhooks.h); tests only */
 	int64_t clock_offset_ms;   /* --clock-offset: the test clock starts this far ahead */
+	long group_commit;         /* --group-commit: writes sharing one transaction at most (1 = off) */
 };
 
 static void usage(FILE *f)
@@ -60,7 +61,8 @@ static void usage(FILE *f)
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
 		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
 		   "          --login-rate 5 (logins per address per second, burst 2x; per user name a fifth,\n"
-		   "          burst 1x; 0 = off)\n"
+		   "          burst 1x; 0 = off) --group-commit 64 (concurrent writes sharing one fsync at most;\n"
+		   "          1 = every write commits alone)\n"
 		   "tests only: --test-hooks (POST /v1/test/clock, /v1/test/deadline-faults; loopback only)\n"
 		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n");
 }
@@ -73,7 +75,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
 		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'},
 		{"witness", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
-		{"login-rate", required_argument, NULL, 'L'},
+		{"login-rate", required_argument, NULL, 'L'}, {"group-commit", required_argument, NULL, 'G'},
 		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},         {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -81,6 +83,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->listen = "127.0.0.1:8080";
 	o->rate_limit = 100;
 	o->login_rate = 5;
+	o->group_commit = APP_GROUP_MAX_DEFAULT;
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		o->init = 1;
 		argv[1] = argv[0];
@@ -117,6 +120,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->login_rate = strtod(optarg, &end);
 			if (*end || o->login_rate < 0 || o->login_rate > 1e4) {
 				fprintf(stderr, "tansiqd: --login-rate wants logins per second (0 = off)\n");
+				return -1;
+			}
+			break;
+		}
+		case 'G': {
+			char *end;
+			o->group_commit = strtol(optarg, &end, 10);
+			if (*end || o->group_commit < 1 || o->group_commit > 4096) {
+				fprintf(stderr, "tansiqd: --group-commit wants writes per transaction, 1 to 4096 (1 = off)\n");
 				return -1;
 			}
 			break;
@@ -284,6 +296,7 @@ static int serve(const struct options *o)
 	if ((rc = app_open_store(&app, o->data, o->store)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
 	app.test_clock = o->test_hooks;
+	app.group_max = (unsigned)o->group_commit;
 	if (o->login_rate > 0) {
 		app.rate_login_addr = ratelimit_new(o->login_rate, 2 * o->login_rate);
 		app.rate_login_name = ratelimit_new(o->login_rate / 5, o->login_rate);
