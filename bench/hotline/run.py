@@ -56,7 +56,8 @@ def seq_check(url, token):
 
 def row(label, tansiqd, work, store, group, conns, duration):
     data = os.path.join(work, f"{label}-{group}-{conns}")
-    p, url = start(tansiqd, data, store, demo=True, extra=["--group-commit", str(group)])
+    log = open(data + ".stderr", "w+")
+    p, url = start(tansiqd, data, store, demo=True, extra=["--group-commit", str(group)], stderr=log)
     token = json.load(open(os.path.join(data, "demo-tokens.json")))["IL"]
     try:
         rate, p99, errors = wrk(url, token, duration, conns)
@@ -64,9 +65,12 @@ def row(label, tansiqd, work, store, group, conns, duration):
     finally:
         p.terminate()
         p.wait()
+    log.seek(0)
+    m = re.search(r"(\d+) writes in (\d+) transactions", log.read())
+    per_tx = int(m.group(1)) / max(1, int(m.group(2))) if m else float("nan")
     mode = "one commit per write" if group == 1 else f"group commit (≤{group})"
-    print(f"{label:<11} {mode:<22} {conns:>7}  {rate:>10.0f} {p99:>9.1f} {errors:>6}  {'yes' if ok else 'NO':>8}",
-          flush=True)
+    print(f"{label:<11} {mode:<22} {conns:>7}  {rate:>10.0f} {p99:>9.1f} {errors:>6}  {per_tx:>9.2f} "
+          f"{'yes' if ok else 'NO':>7}", flush=True)
 
 
 def main():
@@ -74,6 +78,8 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--tansiqd", default=os.path.join(ROOT, "build-release", "tansiqd"))
     ap.add_argument("--no-postgresql", action="store_true")
+    ap.add_argument("--order", type=lambda v: [int(x) for x in v.split(",")], default=[1, 64, 64, 1],
+                    help="--group-commit values per row, in order (default 1,64,64,1: each twice, alternated)")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="tansiq-bench-hotline-")
     os.chmod(work, 0o755)
@@ -81,7 +87,7 @@ def main():
     try:
         print(f"bench/hotline: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, wrk -d{args.duration}s per row, "
               f"message.lua (201 = durable)")
-        print(f"{'store':<11} {'mode':<22} {'clients':>7}  {'writes/s':>10} {'p99 ms':>9} {'errs':>6}  {'seq ok':>8}")
+        print(f"{'store':<11} {'mode':<22} {'clients':>7}  {'writes/s':>10} {'p99 ms':>9} {'errs':>6}  {'writes/tx':>9} {'seq ok':>7}")
         stores = [("sqlite", None)]
         if not args.no_postgresql:
             from pgcluster import PgCluster
@@ -89,7 +95,7 @@ def main():
             stores.append(("postgresql", cluster))
         for label, c in stores:
             for conns in (1, 16):
-                for group in (1, 64):
+                for group in args.order:
                     store = c.uri(c.create_db(f"h{group}x{conns}")) if c else None
                     row(label, args.tansiqd, work, store, group, conns, args.duration)
         print(f"load after: {os.getloadavg()[0]:.1f}")

@@ -97,6 +97,7 @@ int app_open_store(struct app *a, const char *data_dir, const char *store_locati
 
 	memset(a, 0, sizeof *a);
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->group_mu, NULL);
 	pthread_cond_init(&a->group_done, NULL);
 	a->group_max = APP_GROUP_MAX_DEFAULT;
 	a->max_body = TQ_MAX_BODY_BYTES;
@@ -140,6 +141,7 @@ void app_close(struct app *a)
 	sodium_memzero(a->sign_sk, sizeof a->sign_sk);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->group_done);
+	pthread_mutex_destroy(&a->group_mu);
 }
 
 void app_lock_write(struct app *a)

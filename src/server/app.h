@@ -50,11 +50,14 @@ struct app {
 	/* group commit (commit.h): threads about to take the lock (counted by
 	 * app_lock_*), the open shared write transaction (NULL: none), its
 	 * members' wake-up, and the most writers one transaction may hold
-	 * (0 or 1: every write commits alone) */
+	 * (0 or 1: every write commits alone). Followers wait on group_done
+	 * with group_mu, not app->lock: they answer without taking it again. */
 	_Atomic unsigned lock_queued;
 	struct group *group;
+	pthread_mutex_t group_mu;
 	pthread_cond_t group_done;
 	unsigned group_max;
+	uint64_t group_commits, group_writes; /* committed transactions and the writes in them */
 	struct store *store;
 	char data_dir[1024];
 	char node[32];                    /* stable node id (DIR/node-id), for /v1/health */
@@ -96,7 +99,7 @@ void app_close(struct app *a);
  * committed first (commit_flush), so the store and memory show only what is
  * durable. */
 void app_lock_read(struct app *a);
-/* Takes app->lock for a writer (who must commit_settle before answering). */
+/* Takes app->lock for a writer (who leaves it with commit_settle_unlock). */
 void app_lock_write(struct app *a);
 /* Leaves app->lock; commits an open shared write transaction unless another
  * thread is about to take the lock (it will, or a later one). */

@@ -461,6 +461,10 @@ static int group_end(struct app *a, int fail)
 		rc = store_commit(a->store);
 	else
 		store_rollback(a->store);
+	if (rc == TQ_OK && g->members) {
+		a->group_commits++;
+		a->group_writes += g->members;
+	}
 	for (e = g->after_head; e; e = next) {
 		next = e->next;
 		if (rc == TQ_OK && e->fn)
@@ -471,10 +475,15 @@ static int group_end(struct app *a, int fail)
 	}
 	if (rc == TQ_OK && g->deadlines && a->deadlines_changed)
 		a->deadlines_changed(a);
-	for (struct waiter *w = g->waiters; w; w = w->next)
-		w->done = 1, w->rc = rc;
-	if (g->waiters)
+	if (g->waiters) {
+		/* A waiter returns (its struct gone) once it sees done: the list is
+		 * walked entirely under group_mu. */
+		pthread_mutex_lock(&a->group_mu);
+		for (struct waiter *w = g->waiters; w; w = w->next)
+			w->done = 1, w->rc = rc;
 		pthread_cond_broadcast(&a->group_done);
+		pthread_mutex_unlock(&a->group_mu);
+	}
 	free(g);
 	return rc;
 }
@@ -484,20 +493,27 @@ int commit_flush(struct app *a)
 	return group_end(a, TQ_OK);
 }
 
-int commit_settle(struct app *a)
+int commit_settle_unlock(struct app *a)
 {
 	struct group *g = a->group;
 	struct waiter w = {0, 0, NULL};
-	if (!g)
-		return TQ_OK;
-	if (a->group_max > 1 && g->members < a->group_max && atomic_load(&a->lock_queued) > 0) {
+	int rc;
+	if (g && a->group_max > 1 && g->members < a->group_max && atomic_load(&a->lock_queued) > 0) {
+		/* A follower: the thread queued for the lock, or a later one, commits
+		 * (app_unlock and readers never leave it open with nobody queued). */
 		w.next = g->waiters;
 		g->waiters = &w;
+		pthread_mutex_unlock(&a->lock);
+		pthread_mutex_lock(&a->group_mu);
 		while (!w.done)
-			pthread_cond_wait(&a->group_done, &a->lock);
-		return w.rc;
+			pthread_cond_wait(&a->group_done, &a->group_mu);
+		rc = w.rc;
+		pthread_mutex_unlock(&a->group_mu);
+		return rc;
 	}
-	return group_end(a, TQ_OK);
+	rc = group_end(a, TQ_OK);
+	app_unlock(a);
+	return rc;
 }
 
 void commit_share(struct commit *c)
@@ -596,7 +612,7 @@ int commit_apply(struct commit *c)
 		c->after_tail = &c->after_head;
 	}
 	if (c->share && a->group_max > 1)
-		return TQ_OK; /* the writer settles (commit_settle) */
+		return TQ_OK; /* the writer settles (commit_settle_unlock) */
 	return group_end(a, TQ_OK);
 failed:
 	ops_free(c);

@@ -26,8 +26,8 @@
  * transaction and so one fsync. Each batch is applied inside its own
  * savepoint of the shared transaction (a failed batch rolls back to it and
  * leaves the others intact). A batch marked commit_share is left in the
- * shared transaction by commit_apply; its writer then calls commit_settle
- * before answering: if other threads are queued for app->lock and the
+ * shared transaction by commit_apply; its writer then leaves the lock with
+ * commit_settle_unlock before answering: if other threads are queued for app->lock and the
  * transaction holds fewer than app->group_max batches, it releases the lock
  * and waits until the transaction is committed by a later writer; otherwise
  * it commits it itself (one fsync for all) and wakes the others. The
@@ -111,14 +111,16 @@ TQ_MUST_USE int commit_get(struct commit *c, const char *track, const char *type
 TQ_MUST_USE int commit_apply(struct commit *c);
 
 /* Leaves the batch in the shared transaction when commit_apply returns
- * TQ_OK: the caller must call commit_settle before answering. */
+ * TQ_OK: the caller must leave the lock with commit_settle_unlock before answering. */
 void commit_share(struct commit *c);
-/* A writer about to answer (lock held): if a shared transaction is open
- * (holding its batch, or writes it read), waits until it is committed — as a
- * follower (the lock released meanwhile) when others are queued for the lock
- * and the transaction is below app->group_max batches, else committing it
- * itself. Returns that COMMIT's result (TQ_OK when none was open). */
-TQ_MUST_USE int commit_settle(struct app *a);
+/* A writer about to answer (lock held) leaves app->lock through this: if a
+ * shared transaction is open (holding its batch, or writes it read), it waits
+ * until that is committed — as a follower, the lock released at once, when
+ * others are queued for the lock and the transaction holds fewer than
+ * app->group_max batches; else committing it itself (one fsync for all) and
+ * waking the others. Returns with the lock released and that COMMIT's result
+ * (TQ_OK when none was open). */
+TQ_MUST_USE int commit_settle_unlock(struct app *a);
 /* Commits the open shared transaction, if any, runs its after-commit actions
  * and wakes its writers; returns the COMMIT's result. */
 int commit_flush(struct app *a);

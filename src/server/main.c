@@ -370,6 +370,8 @@ static int serve(const struct options *o)
 	hub_free(&app);
 	engines_free(&app);
 	login_limits_free(&app);
+	fprintf(stderr, "tansiqd: %llu writes in %llu transactions\n", (unsigned long long)app.group_writes,
+		(unsigned long long)app.group_commits);
 	app_close(&app);
 	return 0;
 }

@@ -207,7 +207,7 @@ static int run_write(struct req *r, const struct route *rt, const char *idem)
 	for (int attempt = 0;; attempt++) {
 		if ((rc = commit_new(r->app, &r->who, r->now, &r->commit)))
 			return req_fail(r, rc, "out of memory");
-		commit_share(r->commit); /* durable at router_dispatch's commit_settle */
+		commit_share(r->commit); /* durable at router_dispatch's commit_settle_unlock */
 		if (!(rt->flags & ROUTE_STAGED) && (rc = commit_open(r->commit))) {
 			rc = req_fail(r, rc, "the store is busy");
 			break;
@@ -307,8 +307,11 @@ void router_dispatch(struct req *r)
 		rc = run_handler(r, rt);
 		/* Group commit: no answer before the COMMIT holding this write (or
 		 * the writes it read) returned; if it failed, nothing was written. */
-		int durable = write ? commit_settle(a) : TQ_OK;
-		app_unlock(a);
+		int durable = TQ_OK;
+		if (write)
+			durable = commit_settle_unlock(a);
+		else
+			app_unlock(a);
 		if (durable != TQ_OK) {
 			req_reset(r);
 			rc = req_fail(r, durable, "the change could not be committed");
