@@ -70,7 +70,10 @@ export async function verifyConsistency(size1, size2, proof, root1, root2) {
 // C2SP signed note: the text up to the blank line is signed; each signature
 // line is "— <name> <base64(4-byte key id || Ed25519 signature)>".
 async function verifyCheckpoint(note, vkey) {
-  const [name, idHex, keyB64] = vkey.split('+');
+  // name+hexid+base64: the base64 key may itself hold '+'.
+  const m = /^([^+]+)\+([0-9a-fA-F]{8})\+(.+)$/.exec(vkey || '');
+  if (!m) throw new Error(t('log.err.key'));
+  const [, name, idHex, keyB64] = m;
   const keyBytes = b64(keyB64);
   if (keyBytes[0] !== 1 || keyBytes.length !== 33) throw new Error(t('log.err.key'));
   const pub = keyBytes.slice(1);

@@ -1,16 +1,13 @@
 // Each language: the browser's language is the default, log in, the
 // direction and known strings, local time with UTC beside it, the choice kept
 // across sessions; screenshots at 1366×768 and 390 px.
-import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE, launch, passwords, pickTrack, shot, closeBrowser } from './helpers.mjs';
+import { BASE, launch, passwords, pickTrack, shot } from './helpers.mjs';
 
-after(closeBrowser);
 
 const WEB = new URL('../../web/', import.meta.url).pathname;
-const LANGS = ['en', 'ar', 'he', 'tr', 'ru'];
 
 const KNOWN = {
   en: { login: 'Log in', tab: 'Conflicts', hotline: 'Hotline', dir: 'ltr' },
@@ -22,7 +19,8 @@ const KNOWN = {
 const LOCALE = { en: 'en-GB', ar: 'ar-SY', he: 'he-IL', tr: 'tr-TR', ru: 'ru-RU' };
 const USER = { en: 'us', ar: 'sy', he: 'il', tr: 'ru', ru: 'us' }; // members of il-sy
 
-for (const lang of LANGS) {
+// The test of one language (one file per language keeps each file short).
+export function languageTest(test, lang) {
   test(`${lang}: the browser's language is the default; log in, switch language, keep the choice`, async () => {
     const b = await launch({ locale: LOCALE[lang], timezoneId: 'Asia/Baku' });
     const k = KNOWN[lang];

@@ -1,0 +1,7 @@
+// The console in tr: see languages.mjs.
+import { test, after } from 'node:test';
+import { closeBrowser } from './helpers.mjs';
+import { languageTest } from './languages.mjs';
+
+after(closeBrowser);
+languageTest(test, 'tr');
