@@ -2,14 +2,17 @@
 # make demo: tansiqd --demo with one witness beside it, run for the supervisor (US), so that the
 # checkpoints at /v1/log/checkpoint carry its cosignature (C2SP tlog-witness / tlog-cosignature).
 #
-#   scripts/demo.sh BUILD DATA LISTEN WITNESS_LISTEN
+#   scripts/demo.sh BUILD DATA LISTEN WITNESS_LISTEN [COT_LISTEN]
+#
+# With COT_LISTEN, tansiqd also serves TAK clients there (CoT over TLS, docs/tak.md) and writes a
+# TAK data package per demo user into DATA/tak/.
 #
 # The witness's key and state live in DATA (witness-us.key, witness-us.key.state; its vkey in
 # witness-us.vkey). It must know the log's key, which tansiqd makes on its first start: on the
 # first run tansiqd seeds the demo, its key is read from GET /v1/log/key (DATA/log.vkey), and it is
 # restarted with --witness. Ctrl-C stops both.
 set -euo pipefail
-build=$1 data=$2 listen=$3 wlisten=$4
+build=$1 data=$2 listen=$3 wlisten=$4 cot=${5:-}
 tansiqd=./$build/tansiqd
 tansiq=./$build/tansiq
 
@@ -42,4 +45,4 @@ trap 'kill -TERM $wpid 2>/dev/null; wait $wpid 2>/dev/null || true' EXIT
 wvkey=$(cat "$data/witness-us.vkey")
 echo "witness for US on http://$wlisten, vkey $wvkey"
 echo "check the cosigned log: TANSIQ_URL=http://$listen TANSIQ_TOKEN=<US token> $tansiq verify --witness $wvkey"
-"$tansiqd" --demo --data "$data" --listen "$listen" --witness "http://$wlisten=$wvkey"
+"$tansiqd" --demo --data "$data" --listen "$listen" --witness "http://$wlisten=$wvkey" ${cot:+--cot-listen "$cot"}

@@ -35,6 +35,7 @@ const char *const event_types[] = {
 	"threat.responded",
 	"track.created",
 	"track.updated",
+	"user.certificate_issued",
 	"user.created",
 	"user.deleted",
 	"zone.accepted",

@@ -12,6 +12,7 @@
 #define TANSIQ_VERSION "0.1.0"
 
 extern const struct route api_admin_routes[];
+extern const struct route api_cert_routes[]; /* api_certs.c */
 extern const struct route api_log_routes[];
 extern const struct route api_session_routes[];
 extern const struct route api_hotline_routes[], api_events_routes[]; /* api_hotline.c, sse.c */
@@ -32,6 +33,9 @@ TQ_MUST_USE int api_user_create(struct req *r, const char *name, const char *par
 /* Tells modules with per-track memory that a track was created or changed
  * (while the batch c is built; modules act after it commits). */
 void api_track_changed(struct app *a, struct commit *c, const json_t *track);
+/* POST /v1/tracks/{track}/messages as w, in-process (api_hotline.c); takes the app lock. */
+TQ_MUST_USE int api_hotline_post_as(struct app *a, const struct who *w, const char *track, json_t *body,
+				    char *detail, size_t detail_len);
 int api_threat_lapse(struct app *a, const struct store_deadline *d, tq_time now);     /* sweeper: threat.respond */
 int api_hotline_ack_due(struct app *a, const struct store_deadline *d, tq_time now); /* sweeper: message.ack */
 int api_dispute_escalate(struct app *a, const struct store_deadline *d, tq_time now); /* dispute.respond|resolve */

@@ -3,6 +3,7 @@
  * and Tracks).
  */
 #include "server/api.h"
+#include "server/hub.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -269,6 +270,8 @@ static int user_delete(struct req *r)
 	snprintf(audience, sizeof audience, u.party[0] ? ",@,%s," : ",@,", u.party);
 	if ((rc = stage(r->commit, W_USER_DELETE, r->param[0], NULL, NULL, NULL, r->now)) == TQ_OK)
 		rc = commit_event(r->commit, "user.deleted", NULL, audience, payload);
+	if (rc == TQ_OK)
+		hub_revoke_user_after_commit(r->app, r->commit, r->param[0]); /* its open streams end with it */
 	json_decref(payload);
 	if (rc)
 		return req_fail(r, rc, "store failure");

@@ -17,6 +17,8 @@
  */
 #include "server/api.h"
 
+#include "server/commit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include "core/settings.h"
 #include "server/auth.h"
 #include "server/input.h"
+#include "server/ratelimit.h"
 #include "server/sweeper.h"
 
 #define MSG_TYPE "message"
@@ -289,6 +292,34 @@ done:
 	json_decref(addressees);
 	json_decref(track);
 	return rc;
+}
+
+/* The CoT gateway's GeoChat: POST …/messages as user w, with the same checks
+ * and the same commit path as over HTTP (the user's rate limit, viewer
+ * refused, one transaction). */
+int api_hotline_post_as(struct app *a, const struct who *w, const char *track, json_t *body, char *detail,
+			size_t detail_len)
+{
+	struct req r = {.app = a, .who = *w, .method = "POST", .json = body};
+	int rc;
+	r.param[0] = track;
+	app_lock_write(a); /* commit_apply (not shared) commits at once */
+	r.now = app_now();
+	if (a->rate_user && (r.retry_after = ratelimit_take(a->rate_user, w->user, r.now)))
+		rc = req_fail(&r, TQ_ERATE, "too many requests from this user; retry in %d s", r.retry_after);
+	else if (strcmp(w->role, "viewer") == 0)
+		rc = req_fail(&r, TQ_EFORBIDDEN, "a viewer may not write");
+	else if ((rc = commit_new(a, w, r.now, &r.commit)))
+		req_fail(&r, rc, "out of memory");
+	else if ((rc = commit_open(r.commit)))
+		req_fail(&r, rc, "the store is busy");
+	else if ((rc = message_create(&r)) == TQ_OK && r.status == 201 && (rc = commit_apply(r.commit)))
+		req_fail(&r, rc, "the change could not be committed");
+	commit_free(r.commit); /* the one commit path, as the router runs a write */
+	app_unlock(a);
+	snprintf(detail, detail_len, "%s", r.detail);
+	json_decref(r.out);
+	return rc ? rc : (r.status == 201 ? TQ_OK : TQ_EINTERNAL);
 }
 
 /* ---- GET /v1/tracks/:t/messages, GET …/:id ------------------------------------ */

@@ -7,6 +7,7 @@
  * entries of the Merkle log.
  */
 #include "server/api.h"
+#include "server/hub.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -205,6 +206,7 @@ static int session_delete(struct req *r)
 	struct token_write *w = token_write_new(hash, NULL, 0);
 	if (!w || (rc = commit_write(r->commit, token_delete, w, token_write_free)))
 		return req_fail(r, w ? rc : TQ_ENOMEM, "store failure");
+	hub_revoke_session_after_commit(r->app, r->commit, hash); /* the session's streams end with it */
 	snprintf(r->set_cookie, sizeof r->set_cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 		 AUTH_SESSION_COOKIE, cookie_secure(r));
 	req_text(r, 204, NULL, NULL, 0);

@@ -81,6 +81,7 @@ struct app {
 	/* module state, owned by the module that set it */
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */
+	void *connguard;                  /* connection caps and header timeout (connguard.h) */
 	int test_clock;                   /* --test-hooks: POST /v1/test/clock may move app_now() */
 	void *follower;                   /* follow.h: other nodes' commits; NULL with SQLite */
 	/* Catches up with other nodes' commits (follow.h), with the lock held;

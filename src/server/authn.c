@@ -31,6 +31,7 @@ static int authenticate_cookie(struct req *r, int write)
 	if (!cookie || strlen(cookie) > 256)
 		return req_fail(r, TQ_EAUTH, "send Authorization: Bearer <token>");
 	token_hash(cookie, strlen(cookie), hash);
+	memcpy(r->session, hash, sizeof r->session);
 	rc = store_token_lookup(r->app->store, hash, "session", r->now, &u);
 	if (rc == TQ_ENOTFOUND)
 		return req_fail(r, TQ_EAUTH, "the session has ended; log in again");

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "core/limits.h"
+#include "server/connguard.h"
+#include "server/hub.h"
 #include "server/ratelimit.h"
 
 static struct MHD_Response *problem_response(struct req *r)
@@ -104,22 +107,52 @@ static void req_free(struct req *r)
 }
 
 /* Per source address, before anything is read or parsed. */
-static int addr_limited(struct app *a, struct MHD_Connection *conn, struct req *r)
+static int addr_limited(struct app *a, struct req *r)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char addr[INET6_ADDRSTRLEN] = "?";
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr);
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr);
-	}
-	r->retry_after = ratelimit_take(a->rate_addr, addr, app_now());
+	r->retry_after = ratelimit_take(a->rate_addr, r->addr, app_now());
 	if (!r->retry_after)
 		return 0;
 	req_fail(r, TQ_ERATE, "too many requests from this address; retry in %d s", r->retry_after);
 	return 1;
+}
+
+/* ---- request-line limits --------------------------------------------------- */
+
+static enum MHD_Result add_query_len(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	size_t *n = cls;
+	(void)kind;
+	*n += 2 + strlen(k) + (v ? strlen(v) : 0); /* "&k=v" */
+	return MHD_YES;
+}
+
+/* The length of the target: the path plus its query arguments (decoded, so
+ * never longer than what the client sent). */
+static size_t target_length(struct MHD_Connection *conn, const char *url)
+{
+	size_t n = strlen(url);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_query_len, &n);
+	return n;
+}
+
+/* 414 for a request target over TQ_MAX_URL_BYTES, as problem+json. A target
+ * too long for the connection's memory never reaches here: libmicrohttpd
+ * answers those 414 itself. */
+static enum MHD_Result answer_uri_too_long(struct MHD_Connection *conn)
+{
+	char text[256];
+	int n = snprintf(text, sizeof text,
+			 "{\"type\":\"urn:tansiq:problem:uri_too_long\",\"title\":\"URI Too Long\",\"status\":414,"
+			 "\"detail\":\"the request target is longer than %d bytes\"}",
+			 TQ_MAX_URL_BYTES);
+	struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)n, text, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_URI_TOO_LONG, resp);
+	MHD_destroy_response(resp);
+	return ok;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -131,6 +164,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 
 	if (!r) {
+		connguard_headers_done(conn);
+		if (target_length(conn, url) > TQ_MAX_URL_BYTES)
+			return answer_uri_too_long(conn);
 		r = calloc(1, sizeof *r);
 		if (!r)
 			return MHD_NO;
@@ -138,13 +174,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->method = method;
 		r->path = strdup(url);
-		if (!r->path || strlen(url) > TQ_MAX_URL_BYTES) {
-			free(r->path);
+		if (!r->path) {
 			free(r);
 			return MHD_NO;
 		}
 		*con_cls = r;
-		if (a->rate_addr && addr_limited(a, conn, r)) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		connguard_address(ci ? ci->client_addr : NULL, r->addr);
+		if (a->rate_addr && addr_limited(a, r)) {
 			struct MHD_Response *resp = problem_response(r);
 			enum MHD_Result ok = MHD_queue_response(conn, 429, resp);
 			MHD_destroy_response(resp);
@@ -195,10 +233,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode code)
 {
 	(void)cls;
-	(void)conn;
 	(void)code;
 	req_free(*con_cls);
 	*con_cls = NULL;
+	connguard_request_done(conn);
 }
 
 int http_local(struct app *a, const char *token, const char *method, const char *path, const char *body,
@@ -279,6 +317,40 @@ static char *read_pem(const char *path)
 	return buf;
 }
 
+/* Memory libmicrohttpd gives each connection for its request line, headers and
+ * answer head; a request whose head does not fit is answered 431/414 by
+ * libmicrohttpd. Every open event stream keeps this pool, so it is what an idle
+ * subscriber costs (bench/fanout: about 55 KiB resident per stream with 64 KiB,
+ * about 20 KiB with 16 KiB). 16 KiB holds a 4 KiB target (TQ_MAX_URL_BYTES)
+ * and a browser's headers several times over. */
+#define HTTP_CONNECTION_MEMORY (16 * 1024)
+
+/* The daemon's connection limit: every request slot and every stream slot,
+ * plus a margin for connections being refused. Raises the process's open-file
+ * limit to fit (each connection is a descriptor), or warns when it cannot. */
+static unsigned connection_limit(const struct http_options *o)
+{
+	unsigned requests = o->max_requests ? o->max_requests : CONNGUARD_DEFAULT_MAX_REQUESTS;
+	unsigned streams = o->max_streams ? o->max_streams : HUB_DEFAULT_MAX_STREAMS;
+	unsigned limit = requests + streams + 64;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rlim_t want = (rlim_t)limit + 256; /* the store, logs, the listening socket */
+		if (rl.rlim_cur < want) {
+			rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur < want) {
+			limit = rl.rlim_cur > 512 ? (unsigned)(rl.rlim_cur - 256) : 256;
+			fprintf(stderr,
+				"tansiqd: the open-file limit (%llu) holds only %u connections; raise it (ulimit -n) "
+				"for %u request and %u stream slots\n",
+				(unsigned long long)rl.rlim_cur, limit, requests, streams);
+		}
+	}
+	return limit;
+}
+
 int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **out)
 {
 	struct sockaddr_storage ss;
@@ -326,15 +398,31 @@ int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **
 		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)priorities},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	*out = MHD_start_daemon(flags, 0, NULL, NULL, on_request, a,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_ARRAY, cert ? tls : &tls[3],
-				MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 4,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				MHD_OPTION_END);
+	struct connguard *guard = NULL;
+	unsigned limit = connection_limit(o);
+	struct connguard_options go = {
+		.max_requests = o->max_requests ? o->max_requests : CONNGUARD_DEFAULT_MAX_REQUESTS,
+		.per_address = o->max_requests_per_address ? o->max_requests_per_address : CONNGUARD_DEFAULT_PER_ADDRESS,
+		.header_timeout_s = o->header_timeout_s ? o->header_timeout_s : CONNGUARD_DEFAULT_HEADER_TIMEOUT_S,
+	};
+	if (connguard_new(&go, &guard)) {
+		*out = NULL;
+	} else {
+		*out = MHD_start_daemon(flags, 0, connguard_accept, guard, on_request, a,
+					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					MHD_OPTION_ARRAY, cert ? tls : &tls[3],
+					MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 4,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+					MHD_OPTION_CONNECTION_LIMIT, limit,
+					MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+					MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+					MHD_OPTION_NOTIFY_CONNECTION, connguard_notify, guard,
+					MHD_OPTION_END);
+	}
+	if (*out)
+		a->connguard = guard;
+	else
+		connguard_free(guard);
 	free(cert);
 	if (key)
 		sodium_memzero(key, strlen(key));
@@ -350,6 +438,8 @@ void http_stop(struct app *a, struct MHD_Daemon *d)
 {
 	if (d)
 		MHD_stop_daemon(d);
+	connguard_free(a->connguard);
+	a->connguard = NULL;
 	ratelimit_free(a->rate_user);
 	ratelimit_free(a->rate_addr);
 	a->rate_user = a->rate_addr = NULL;

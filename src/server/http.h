@@ -16,6 +16,11 @@ struct http_options {
 	const char *tls_cert, *tls_key;   /* PEM files; both or neither */
 	unsigned threads;
 	double rate_limit;    /* requests/s per user (source addresses get 4x); 0 = off */
+	/* Connection slots (connguard.h; 0 = the default): connections that are not
+	 * event streams, in the cell and per address, and the header timeout. */
+	unsigned max_requests, max_requests_per_address, header_timeout_s;
+	/* Event stream slots in the cell (hub.h), to size the daemon's connection limit. */
+	unsigned max_streams;
 };
 TQ_MUST_USE int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **out);
 void http_stop(struct app *a, struct MHD_Daemon *d);

@@ -16,7 +16,21 @@
  * bounded batches (read as the client drains them), then switches to live
  * delivery under the app lock, so nothing is missed or sent twice.
  *
- * One timer thread appends a heartbeat comment to every stream each
+ * Caps (issue 17): streams are counted apart from request slots (connguard.h)
+ * against a cell-wide cap, a per-user cap and a per-source-address cap; a
+ * stream over a cap is refused before it starts (429 with a problem body). A
+ * user's streams end when the user is deleted, and a console session's
+ * streams when the session ends (logout), so revoked access stops at once.
+ *
+ * Other subscribers (the TAK gateway): hub_listen() registers a callback
+ * that receives every committed event, in commit order, with the same index,
+ * type, track, audience and leaf bytes the streams get; it applies the same
+ * visibility function (auth_event_visible) to the audience itself. One
+ * publication path serves both.
+ *
+ * The hub's own thread resumes the connections that have new bytes (a system
+ * call each, kept off the app lock that publication holds) and appends a
+ * heartbeat comment to every stream each
  * HUB_HEARTBEAT_MS (TANSIQD_SSE_HEARTBEAT_MS in the environment overrides it,
  * for tests); that is also how a client that vanished while its stream was
  * suspended is noticed.
@@ -37,10 +51,22 @@ struct MHD_Response;
 /* A stream with bytes to send that makes no progress for this long is closed. */
 #define HUB_STALL_TIMEOUT_S 10
 
+/* Stream caps (0 in struct hub_limits = this default). */
+#define HUB_DEFAULT_MAX_STREAMS 10000
+#define HUB_DEFAULT_STREAMS_PER_USER 32
+#define HUB_DEFAULT_STREAMS_PER_ADDRESS 256
+
+struct hub_limits {
+	unsigned max_streams;          /* open streams in the cell */
+	unsigned streams_per_user;     /* open streams of one user (token or session) */
+	unsigned streams_per_address;  /* open streams from one source address */
+};
+
 struct hub;
 
-/* Creates the hub, installs it as a->sink and starts the heartbeat thread. */
-TQ_MUST_USE int hub_start(struct app *a);
+/* Creates the hub, installs it as a->sink and starts the heartbeat thread.
+ * limits may be NULL (defaults). */
+TQ_MUST_USE int hub_start(struct app *a, const struct hub_limits *limits);
 /* Ends every stream and refuses new ones; call before stopping the HTTP
  * daemon (MHD must not be stopped with suspended connections). */
 void hub_close(struct app *a);
@@ -50,12 +76,42 @@ void hub_free(struct app *a);
 /* The app's hub, or NULL when none runs (in-process requests, the demo seed). */
 struct hub *hub_of(struct app *a);
 
+struct hub_stream {
+	const struct who *who;
+	const uint8_t *session;  /* the console session's 32-byte hash, or NULL (bearer token) */
+	const char *address;     /* the client's source address */
+	const char *track;       /* NULL = every track */
+	uint64_t from;           /* first index to send */
+	int live;                /* from is the current log size: nothing to catch up */
+};
+
 /* Subscribes a connection, with the app lock held. The caller sees events
  * with index >= from that auth_event_visible() grants to who and, when track
- * is not NULL, that belong to that track. live=1 when from is the current log
- * size (nothing to catch up). *out is an owned response for MHD_queue_response;
- * the subscriber lives until MHD destroys it. TQ_EIO when the hub is closing. */
-TQ_MUST_USE int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const struct who *who,
-			      const char *track, uint64_t from, int live, struct MHD_Response **out);
+ * is not NULL, that belong to that track. *out is an owned response for
+ * MHD_queue_response; the subscriber lives until MHD destroys it.
+ * TQ_ERATE when a stream cap is reached (*cap_detail says which), TQ_EIO when
+ * the hub is closing. */
+TQ_MUST_USE int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const struct hub_stream *p,
+			      struct MHD_Response **out, const char **cap_detail);
+
+/* Ends, after the current transaction commits, every stream of a user (its
+ * account was deleted) or of a console session (it was ended). No event
+ * committed later reaches them. No-op without a hub. */
+struct commit;
+void hub_revoke_user_after_commit(struct app *a, struct commit *c, const char *user);
+void hub_revoke_session_after_commit(struct app *a, struct commit *c, const uint8_t session[32]);
+
+/* Open streams now (for tests and /v1/health-style reporting). */
+unsigned hub_stream_count(struct hub *h);
+
+/* A second kind of subscriber (the CoT gateway): fn runs after each commit,
+ * under the app lock, for every event, before the SSE streams get it; it must
+ * not block (append to its own bounded buffers and return). At most
+ * HUB_LISTENERS_MAX; add before serving, remove before hub_free. */
+#define HUB_LISTENERS_MAX 4
+typedef void (*hub_listener_fn)(void *ctx, uint64_t index, const char *type, const char *track,
+				const char *audience, const char *leaf, size_t leaf_len);
+TQ_MUST_USE int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx);
+void hub_unlisten(struct hub *h, hub_listener_fn fn, void *ctx);
 
 #endif

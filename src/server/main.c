@@ -3,7 +3,9 @@
  *
  *   tansiqd init [--data DIR] [--store postgresql://…]
  *   tansiqd [--data DIR] [--store postgresql://…] [--listen ADDR:PORT] [--demo] [--insecure]
- *           [--tls-cert FILE --tls-key FILE]
+ *           [--tls-cert FILE --tls-key FILE] [connection and stream caps, see usage()]
+ *           [--cot-listen ADDR:PORT [--cot-tls-cert FILE --cot-tls-key FILE]
+ *            | --cot-insecure --cot-insecure-user NAME]
  *           [--test-hooks [--clock-offset DURATION]]   (tests only; loopback only)
  *
  * Exit codes (api.md, operations contract): 0 clean stop, 1 usage or
@@ -22,6 +24,9 @@
 #include "core/token.h"
 #include "core/tqtime.h"
 #include "server/api.h"
+#include "server/ca.h"
+#include "server/certs.h"
+#include "server/cot_server.h"
 #include "server/app.h"
 #include "server/demo.h"
 #include "server/engines.h"
@@ -29,6 +34,7 @@
 #include "server/http.h"
 #include "server/static.h"
 #include "server/hub.h"
+#include "server/connguard.h"
 #include "server/ratelimit.h"
 #include "server/sweeper.h"
 #include "server/witness.h"
@@ -50,6 +56,19 @@ struct options {
 	int test_hooks;            /* /v1/test/ routes (testhooks.h); tests only */
 	int64_t clock_offset_ms;   /* --clock-offset: the test clock starts this far ahead */
 	long group_commit;         /* --group-commit: writes sharing one transaction at most (1 = off) */
+	struct hub_limits streams;
+	unsigned max_requests, max_requests_per_address, header_timeout_s;
+	struct cot_options cot; /* cot.listen NULL: no TAK gateway */
+};
+
+/* Option codes without a short form. */
+enum {
+	OPT_MAX_CONNECTIONS = 1000,
+	OPT_MAX_CONNECTIONS_PER_ADDRESS,
+	OPT_HEADER_TIMEOUT,
+	OPT_MAX_STREAMS,
+	OPT_MAX_STREAMS_PER_USER,
+	OPT_MAX_STREAMS_PER_ADDRESS,
 };
 
 static void usage(FILE *f)
@@ -57,6 +76,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tansiqd init [--data DIR] [--store postgresql://...]\n"
 		   "       tansiqd [--data DIR] [--store postgresql://...] [--listen ADDR:PORT] [--demo] [--insecure]\n"
 		   "               [--tls-cert FILE --tls-key FILE] [--rate-limit N] [--web DIR]\n"
+		   "               [--cot-listen ADDR:PORT [--cot-tls-cert FILE --cot-tls-key FILE]]\n"
+		   "               [--cot-insecure --cot-insecure-user NAME]  (plain CoT, loopback only)\n"
 		   "               [--witness URL=VKEY]...   (C2SP tlog-witness; repeatable)\n"
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
 		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
@@ -64,7 +85,29 @@ static void usage(FILE *f)
 		   "          burst 1x; 0 = off) --group-commit 64 (concurrent writes sharing one fsync at most;\n"
 		   "          1 = every write commits alone)\n"
 		   "tests only: --test-hooks (POST /v1/test/clock, /v1/test/deadline-faults; loopback only)\n"
-		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n");
+		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n"
+		   "connection slots (0 = default):\n"
+		   "  --max-connections N              connections that are not event streams (default %u)\n"
+		   "  --max-connections-per-address N  the same, per source address (default %u)\n"
+		   "  --header-timeout S               seconds to send a request's headers (default %u)\n"
+		   "  --max-streams N                  open event streams (default %u)\n"
+		   "  --max-streams-per-user N         open event streams of one user (default %u)\n"
+		   "  --max-streams-per-address N      open event streams from one address (default %u)\n",
+		CONNGUARD_DEFAULT_MAX_REQUESTS, CONNGUARD_DEFAULT_PER_ADDRESS, CONNGUARD_DEFAULT_HEADER_TIMEOUT_S,
+		HUB_DEFAULT_MAX_STREAMS, HUB_DEFAULT_STREAMS_PER_USER, HUB_DEFAULT_STREAMS_PER_ADDRESS);
+}
+
+/* A count option: an integer from 0 (the default) to 1,000,000. */
+static int parse_count(const char *arg, const char *name, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || v > 1000000) {
+		fprintf(stderr, "tansiqd: %s wants an integer from 0 (the default) to 1000000\n", name);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -74,9 +117,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"demo", no_argument, NULL, 'D'},         {"insecure", no_argument, NULL, 'I'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
 		{"rate-limit", required_argument, NULL, 'r'}, {"web", required_argument, NULL, 'w'},
+		{"cot-listen", required_argument, NULL, 'C'}, {"cot-tls-cert", required_argument, NULL, 'E'},
+		{"cot-tls-key", required_argument, NULL, 'K'}, {"cot-insecure", no_argument, NULL, 'N'},
+		{"cot-insecure-user", required_argument, NULL, 'U'},
 		{"witness", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
 		{"login-rate", required_argument, NULL, 'L'}, {"group-commit", required_argument, NULL, 'G'},
-		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},         {NULL, 0, NULL, 0},
+		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},
+		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+		{"max-connections-per-address", required_argument, NULL, OPT_MAX_CONNECTIONS_PER_ADDRESS},
+		{"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+		{"max-streams", required_argument, NULL, OPT_MAX_STREAMS},
+		{"max-streams-per-user", required_argument, NULL, OPT_MAX_STREAMS_PER_USER},
+		{"max-streams-per-address", required_argument, NULL, OPT_MAX_STREAMS_PER_ADDRESS},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	o->data = "./tansiq-data";
@@ -106,6 +159,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->tls_cert = optarg; break;
 		case 'k': o->tls_key = optarg; break;
 		case 'w': o->web = optarg; break;
+		case 'C': o->cot.listen = optarg; break;
+		case 'E': o->cot.tls_cert = optarg; break;
+		case 'K': o->cot.tls_key = optarg; break;
+		case 'N': o->cot.insecure = 1; break;
+		case 'U': o->cot.insecure_user = optarg; break;
 		case 'W':
 			if (o->n_witness == WITNESS_MAX || witness_spec_check(optarg) != 0) {
 				if (o->n_witness == WITNESS_MAX)
@@ -148,12 +206,40 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		}
+		case OPT_MAX_CONNECTIONS:
+			if (parse_count(optarg, "--max-connections", &o->max_requests))
+				return -1;
+			break;
+		case OPT_MAX_CONNECTIONS_PER_ADDRESS:
+			if (parse_count(optarg, "--max-connections-per-address", &o->max_requests_per_address))
+				return -1;
+			break;
+		case OPT_HEADER_TIMEOUT:
+			if (parse_count(optarg, "--header-timeout", &o->header_timeout_s))
+				return -1;
+			break;
+		case OPT_MAX_STREAMS:
+			if (parse_count(optarg, "--max-streams", &o->streams.max_streams))
+				return -1;
+			break;
+		case OPT_MAX_STREAMS_PER_USER:
+			if (parse_count(optarg, "--max-streams-per-user", &o->streams.streams_per_user))
+				return -1;
+			break;
+		case OPT_MAX_STREAMS_PER_ADDRESS:
+			if (parse_count(optarg, "--max-streams-per-address", &o->streams.streams_per_address))
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return -1;
+	}
+	if (!o->cot.listen && (o->cot.tls_cert || o->cot.tls_key || o->cot.insecure || o->cot.insecure_user)) {
+		fprintf(stderr, "tansiqd: the --cot-* options need --cot-listen ADDR:PORT\n");
 		return -1;
 	}
 	if (o->clock_offset_ms && !o->test_hooks) {
@@ -239,8 +325,55 @@ static int initialise(const char *dir, const char *store, char token_out[TOKEN_B
 	commit_free(r.commit);
 	snprintf(token_out, TOKEN_BUFSZ, "%s", json_string_value(json_object_get(admin, "token")));
 	json_decref(admin);
+	/* The cell CA of the TAK gateway (ca.h): DIR/ca.pem, DIR/ca.key 0600. */
+	int created;
+	rc = ca_ensure(dir, app.origin, app_now(), &created);
 	app_close(&app);
+	if (rc) {
+		fprintf(stderr, "tansiqd: cannot create the cell CA in %s\n", dir);
+		return EXIT_STORE;
+	}
 	return 0;
+}
+
+/* make demo: a TAK data package per demo user, DIR/tak/<name>.zip (0600),
+ * unless it is there already. The names are those of demo-passwords.json. */
+static void demo_tak_packages(struct app *a)
+{
+	char path[1200];
+	const char *name;
+	json_t *v;
+	snprintf(path, sizeof path, "%s/demo-passwords.json", a->data_dir);
+	json_t *users = json_load_file(path, 0, NULL);
+	snprintf(path, sizeof path, "%s/tak", a->data_dir);
+	if (!users || (mkdir(path, 0700) != 0 && errno != EEXIST)) {
+		json_decref(users);
+		return;
+	}
+	json_object_foreach(users, name, v) {
+		struct store_user u;
+		unsigned char *zip = NULL;
+		size_t len = 0;
+		snprintf(path, sizeof path, "%s/tak/%s.zip", a->data_dir, name);
+		if (access(path, F_OK) == 0)
+			continue;
+		app_lock_read(a);
+		int rc = store_user_by_name(a->store, name, &u);
+		app_unlock(a);
+		if (rc)
+			continue;
+		rc = certs_tak_package(a, u.id, u.name, u.party, app_now(), &zip, &len);
+		store_user_clear(&u);
+		int fd = rc ? -1 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			if (write(fd, zip, len) != (ssize_t)len)
+				unlink(path);
+			close(fd);
+		}
+		free(zip);
+	}
+	json_decref(users);
+	printf("TAK data packages: %s/tak/<user>.zip\n", a->data_dir);
 }
 
 static int is_loopback(const char *listen)
@@ -261,7 +394,9 @@ static int serve(const struct options *o)
 	struct app app;
 	struct MHD_Daemon *daemon = NULL;
 	struct http_options hopts = {.listen = o->listen, .tls_cert = o->tls_cert, .tls_key = o->tls_key,
-				     .rate_limit = o->rate_limit};
+				     .rate_limit = o->rate_limit, .max_requests = o->max_requests,
+				     .max_requests_per_address = o->max_requests_per_address,
+				     .header_timeout_s = o->header_timeout_s, .max_streams = o->streams.max_streams};
 	sigset_t set;
 	int sig, rc;
 
@@ -319,7 +454,7 @@ static int serve(const struct options *o)
 		app_close(&app);
 		return EXIT_USAGE;
 	}
-	if (hub_start(&app) || http_start(&app, &hopts, &daemon)) {
+	if (hub_start(&app, &o->streams) || http_start(&app, &hopts, &daemon)) {
 		witness_stop(&app);
 		hub_free(&app);
 		login_limits_free(&app);
@@ -336,7 +471,26 @@ static int serve(const struct options *o)
 		app_close(&app);
 		return EXIT_STORE;
 	}
+	struct cot_server *cot = NULL;
+	if (o->cot.listen) {
+		certs_configure(o->cot.listen);
+		if (cot_start(&app, &o->cot, &cot)) {
+			witness_stop(&app);
+			follow_stop(&app);
+			hub_close(&app);
+			http_stop(&app, daemon);
+			hub_free(&app);
+			engines_free(&app);
+			login_limits_free(&app);
+			app_close(&app);
+			return EXIT_USAGE;
+		}
+		if (o->demo)
+			demo_tak_packages(&app);
+		printf("CoT (TAK) on %s://%s\n", o->cot.insecure ? "tcp" : "ssl", o->cot.listen);
+	}
 	if (api_deadlines_register(&app) || sweeper_start(&app)) {
+		cot_stop(cot);
 		witness_stop(&app);
 		follow_stop(&app);
 		hub_close(&app);
@@ -362,6 +516,7 @@ static int serve(const struct options *o)
 	while (sigwait(&set, &sig) != 0)
 		;
 	fprintf(stderr, "tansiqd: signal %d, stopping\n", sig);
+	cot_stop(cot); /* first: its GeoChat posts are writes */
 	sweeper_stop(&app);
 	witness_stop(&app);
 	follow_stop(&app);

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/fielderr.h"
 #include "server/app.h"
 #include "server/commit.h"
@@ -40,6 +41,8 @@ struct req {
 	json_t *json;                        /* parsed body, NULL when there is none */
 	struct who who;
 	int by_cookie;                       /* authenticated by the console's session cookie */
+	uint8_t session[32];                 /* its hash, when by_cookie */
+	char addr[48];                       /* the client's address as text ("" in-process) */
 	char *signature_b64, *body_b64;      /* a verified party signature and the body it covers */
 	tq_time now;
 	struct commit *commit;               /* writes: the batch of this request (owned here) */

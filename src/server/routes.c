@@ -10,6 +10,7 @@
 
 const struct route *const http_route_tables[] = {
 	api_admin_routes,
+	api_cert_routes, /* api_certs.c: TAK certificates and data packages */
 	api_log_routes,
 	api_session_routes,
 	api_hotline_routes, api_events_routes,

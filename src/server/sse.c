@@ -4,6 +4,7 @@
 #include <string.h>
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/connguard.h"
 #include "server/hub.h"
 
 /* The resume point: Last-Event-ID, else ?after=. *have = 0 when neither is given.
@@ -50,12 +51,33 @@ static int stream(struct req *r, const char *track)
 		return req_fail(r, TQ_EIO, "the event stream is not available");
 	if ((rc = store_log_size(r->app->store, &size)))
 		return req_fail(r, rc, "store failure");
+	/* A resume point beyond the log names an event that does not exist (a
+	 * client of another cell, or a log that was replaced): say so, rather
+	 * than wait silently for indices that may never come (README, Live events). */
+	if (have && after >= size)
+		return req_fail(r, TQ_EMALFORMED,
+				"%s %llu is beyond the log (its last index is %lld); resume from an index the log has",
+				req_header(r, "Last-Event-ID") ? "Last-Event-ID" : "after", (unsigned long long)after,
+				(long long)size - 1);
 	/* Under the app lock: every event below size has been published already,
 	 * so a live stream starting at size misses nothing committed later. */
-	uint64_t from = have ? (after == UINT64_MAX ? after : after + 1) : size;
-	rc = hub_subscribe(h, r->conn, &r->who, track, from, from >= size, &r->response);
-	if (rc)
-		return req_fail(r, rc, rc == TQ_EIO ? "the server is stopping" : "out of memory");
+	struct hub_stream p = {
+		.who = &r->who,
+		.session = r->by_cookie ? r->session : NULL,
+		.address = r->addr,
+		.track = track,
+		.from = have ? after + 1 : size,
+	};
+	p.live = p.from >= size;
+	const char *detail;
+	rc = hub_subscribe(h, r->conn, &p, &r->response, &detail);
+	if (rc) {
+		if (rc == TQ_ERATE)
+			r->retry_after = 5;
+		return req_fail(r, rc, "%s", detail);
+	}
+	/* From now on the connection holds a stream slot, not a request slot. */
+	connguard_to_stream(r->conn);
 	r->status = 200;
 	return TQ_OK;
 }

@@ -6,8 +6,9 @@
  * Resume with Last-Event-ID or ?after=<index> (Last-Event-ID wins: a browser's
  * EventSource reconnects to its URL and sends the newer position in the
  * header): every visible event after it, then live, with no gap and no
- * duplicate. Without either the stream starts live (rule 5). The streaming
- * itself is the hub's (hub.h).
+ * duplicate. Without either the stream starts live (rule 5). A resume point
+ * at or beyond the log size names no event: 400. A stream over a cap (hub.h)
+ * answers 429. The streaming itself is the hub's (hub.h).
  */
 #ifndef TQ_SSE_H
 #define TQ_SSE_H

@@ -116,6 +116,6 @@ export const EVENT_TYPES = [
   'dispute.escalated', 'dispute.mediation', 'dispute.opened', 'dispute.resolved', 'dispute.responded',
   'dispute.withdrawn', 'meeting.minutes', 'meeting.series_created', 'message.acked', 'message.created',
   'message.escalated', 'party.created', 'threat.lapsed', 'threat.reported', 'threat.responded',
-  'track.created', 'track.updated', 'user.created', 'user.deleted', 'zone.accepted', 'zone.declared',
+  'track.created', 'track.updated', 'user.certificate_issued', 'user.created', 'user.deleted', 'zone.accepted', 'zone.declared',
   'zone.rejected', 'zone.withdrawn',
 ];
