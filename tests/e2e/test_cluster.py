@@ -282,7 +282,13 @@ def test_sigkill_of_nodes_under_writers_loses_no_acknowledged_write(nodes, ncell
         stop.set()
         for t in threads:
             t.join()
-    items = nodes[0].get("/v1/tracks/il-sy/messages?limit=1000", ncell["US"]).json()["items"]
+    items = []  # every message, page by page: the writers may write more than one page
+    while True:
+        after = items[-1]["seq"] if items else 0
+        page = nodes[0].get(f"/v1/tracks/il-sy/messages?after_seq={after}&limit=1000", ncell["US"]).json()["items"]
+        if not page:
+            break
+        items += page
     ids = {m["id"] for m in items}
     assert acked and set(acked) <= ids
     seqs = [m["seq"] for m in items]
