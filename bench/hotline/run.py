@@ -55,7 +55,7 @@ def seq_check(url, token):
 
 
 def row(label, tansiqd, work, store, group, conns, duration):
-    data = os.path.join(work, f"{label}-{group}-{conns}")
+    data = os.path.join(tempfile.mkdtemp(prefix=f"{label}-{group}-{conns}-", dir=work), "d")
     log = open(data + ".stderr", "w+")
     p, url = start(tansiqd, data, store, demo=True, extra=["--group-commit", str(group)], stderr=log)
     token = json.load(open(os.path.join(data, "demo-tokens.json")))["IL"]
