@@ -29,19 +29,20 @@ declare -A SOURCES=(
 	[note]="note.c tqerr.c"
 	[cosig]="cosig.c note.c mlog.c tqerr.c"
 	[rrule]="rrule.c tqtime.c tqerr.c"
+	[ical]="ical.c rrule.c tqtime.c tqerr.c"
 	[geo]="geo.c tqerr.c"
 	[subject]="subject.c geo.c tqtime.c tqerr.c"
 	[cot]="cot.c tqtime.c tqerr.c"
 	# an in-process tansiqd: the whole server but its main()
 	[commands]="server/*.c !server/main.c store/*.c core/*.c"
 )
-NAMES=(tqtime settings note cosig rrule geo subject cot commands)
+NAMES=(tqtime settings note cosig rrule ical geo subject cot commands)
 
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-DTANSIQ_SOURCE_ROOT="\"$root\"" -I"$root/src" -I"$fuzzdir")
 # shellcheck disable=SC2207
-PKG=($(pkg-config --cflags --libs jansson geos proj libsodium libmicrohttpd sqlite3 libpq libcurl expat gnutls libzip)) || exit 1
+PKG=($(pkg-config --cflags --libs jansson geos proj libsodium libmicrohttpd sqlite3 libpq libcurl expat gnutls libzip libical)) || exit 1
 
 # A replayed input slower than this fails too: slow inputs are denial-of-service
 # findings (the pole points in tests/fuzz/regressions/geo take 1.5-7 s; corpus inputs < 0.1 s).

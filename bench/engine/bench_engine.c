@@ -26,7 +26,12 @@
  *      candidates (the first --pg-queries of them) as a prepared statement
  *      through libpq, with zero margins and with margins;
  *   4. the conflict sets (candidate -> sorted ids) of both at zero margins,
- *      written to --out (and --out.pg), and compared.
+ *      written to --out (and --out.pg), and compared;
+ *   5. the engine again with every overlap known (engine_check_some wanting
+ *      no geometry: what a re-check of known conflicts costs, and what the
+ *      ids-only PostGIS query returns), margins and zero margins.
+ * --dump FILE writes every finding of steps 2 (finding_to_json, 17 digits)
+ * for before/after comparisons of the engine's answers.
  *
  * Zero-margin semantics, as engine.h states them for activity_overlap: other
  * party, windows and bands overlap with positive measure, interiors meet
@@ -63,12 +68,14 @@ struct opts {
 	const char *pg;   /* conninfo, NULL: engine only */
 	const char *out;  /* conflict sets file, NULL: none */
 	const char *index; /* "separate" or "composite" */
+	FILE *dump;        /* --dump: every finding as JSON, NULL: none */
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_engine [--n N] [--queries Q] [--pg-queries Q] [--seed S] [--area spread|busy]\n"
-			"                    [--vertices V] [--pg CONNINFO] [--index separate|composite] [--out FILE]\n");
+			"                    [--vertices V] [--pg CONNINFO] [--index separate|composite] [--out FILE]\n"
+			"                    [--dump FILE]\n");
 	exit(2);
 }
 
@@ -337,20 +344,42 @@ static void free_sets(struct idset *s, size_t q)
 
 /* ---- engine -------------------------------------------------------------- */
 
-/* Checks candidates 0..q-1; fills sets (may be NULL). */
+#ifndef BENCH_NO_KNOWN
+static int want_none(void *ud, const char *key)
+{
+	(void)ud;
+	(void)key;
+	return 0;
+}
+#endif
+
+/* Checks candidates 0..q-1; fills sets (may be NULL). known: no overlap
+ * geometry wanted (engine_check_some). dump_tag: write findings to o->dump. */
 static struct run engine_run(const struct opts *o, struct geo_ctx *geo, struct engine *e, struct subject **cands,
-			     size_t q, struct idset *sets)
+			     size_t q, struct idset *sets, int known, const char *dump_tag)
 {
 	struct finding_list fl;
 	double *t = malloc((q ? q : 1) * sizeof *t), *tc = malloc((q ? q : 1) * sizeof *tc), total = 0, total_cpu = 0;
 	size_t findings = 0;
-	(void)o;
 	(void)geo;
+	(void)known;
 	finding_list_init(&fl);
 	for (size_t i = 0; i < q; i++) {
 		double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t0 = now_s();
+#ifndef BENCH_NO_KNOWN
+		const struct engine_overlaps none = {want_none, NULL};
+		int rc = known ? engine_check_some(e, cands[i], &none, &fl) : engine_check(e, cands[i], &fl);
+#else
 		int rc = engine_check(e, cands[i], &fl);
+#endif
 		double dt = now_s() - t0, dc = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+		for (size_t j = 0; o->dump && dump_tag && !rc && j < fl.n; j++) {
+			json_t *fj = finding_to_json(&fl.items[j]);
+			char *txt = fj ? json_dumps(fj, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17)) : NULL;
+			fprintf(o->dump, "%s %s %s %s\n", dump_tag, cands[i]->id, fl.items[j].key, txt ? txt : "?");
+			free(txt);
+			json_decref(fj);
+		}
 		tc[i] = dc;
 		total_cpu += dc;
 		if (rc) {
@@ -559,6 +588,10 @@ int main(int argc, char **argv)
 			o.index = v;
 		else if (!strcmp(a, "--out"))
 			o.out = v;
+		else if (!strcmp(a, "--dump")) {
+			if (!(o.dump = fopen(v, "w")))
+				usage();
+		}
 		else
 			usage();
 		i++;
@@ -609,12 +642,25 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* 2. engine checks: margins, then zero margins (recorded) */
-	struct run em = engine_run(&o, geo, e, cands, o.q, NULL);
+	struct run em = engine_run(&o, geo, e, cands, o.q, NULL, 0, "M");
 	print_run("engine  margins 1000m/300m/10min", o.q, &em, 1);
 	engine_set_margins(e, &zero);
 	struct idset *esets = calloc(o.q ? o.q : 1, sizeof *esets);
-	struct run ez = engine_run(&o, geo, e, cands, o.q, esets);
+	struct run ez = engine_run(&o, geo, e, cands, o.q, esets, 0, "Z");
 	print_run("engine  zero margins", o.q, &ez, 1);
+	if (o.dump)
+		fclose(o.dump);
+	o.dump = NULL;
+	/* 2b. the same with every overlap known: no geometry built */
+	struct run kz = {0}, km = {0};
+#ifndef BENCH_NO_KNOWN
+	kz = engine_run(&o, geo, e, cands, o.q, NULL, 1, NULL);
+	print_run("engine  zero margins, overlaps known", o.q, &kz, 1);
+	engine_set_margins(e, &def);
+	km = engine_run(&o, geo, e, cands, o.q, NULL, 1, NULL);
+	print_run("engine  margins, overlaps known", o.q, &km, 1);
+	engine_set_margins(e, &zero);
+#endif
 	if (o.out)
 		write_sets(o.out, esets, o.q);
 
@@ -670,7 +716,7 @@ int main(int argc, char **argv)
 		print_run("postgis margins (ST_DWithin geography)", o.pg_q, &pm, 0);
 		engine_set_margins(e, &def);
 		struct idset *emsets = calloc(o.pg_q ? o.pg_q : 1, sizeof *emsets);
-		(void)engine_run(&o, geo, e, cands, o.pg_q, emsets);
+		(void)engine_run(&o, geo, e, cands, o.pg_q, emsets, 0, NULL);
 		mdiff = compare_sets("margins", emsets, msets, o.pg_q, &mdiff_pairs);
 		printf("margin sets (informational: buffer vs geodesic at the boundary): %zu candidates differ, %zu ids\n",
 		       mdiff, mdiff_pairs);
@@ -686,13 +732,16 @@ int main(int argc, char **argv)
 	       "eng_margin_cpu_p50=%.1f eng_margin_cpu_p99=%.1f eng_margin_cpc=%.2f "
 	       "pg=%d pg_load_s=%.2f pg_index_s=%.2f pg_zero_cps=%.1f pg_zero_cpu_cps=%.1f pg_zero_p50=%.1f "
 	       "pg_zero_p99=%.1f pg_geom_cps=%.1f pg_geom_cpu_cps=%.1f pg_geom_p50=%.1f pg_geom_p99=%.1f pg_margin_cps=%.1f pg_margin_cpu_cps=%.1f pg_margin_p50=%.1f pg_margin_p99=%.1f "
-	       "same=%s diff=%zu diff_ids=%zu margin_diff=%zu margin_diff_ids=%zu\n",
+	       "same=%s diff=%zu diff_ids=%zu margin_diff=%zu margin_diff_ids=%zu "
+	       "eng_known_zero_cps=%.0f eng_known_zero_cpu_cps=%.0f eng_known_zero_cpu_p50=%.1f eng_known_zero_cpu_p99=%.1f "
+	       "eng_known_margin_cpu_cps=%.0f eng_known_margin_cpu_p50=%.1f eng_known_margin_cpu_p99=%.1f\n",
 	       o.n, area, o.n ? vsum / (double)o.n : 0, o.q, have_pg ? o.pg_q : 0, load_s, load_cpu_s, bpv,
 	       ez.lat.per_s, ez.cpu_per_s, ez.lat.p50_us, ez.lat.p99_us, ez.cpu.p50_us, ez.cpu.p99_us,
 	       ez.findings_per_check, em.lat.per_s, em.cpu_per_s, em.lat.p50_us, em.lat.p99_us, em.cpu.p50_us,
 	       em.cpu.p99_us, em.findings_per_check, have_pg, pg_load_s, pg_index_s, pz.lat.per_s, pz.cpu_per_s,
 	       pz.lat.p50_us, pz.lat.p99_us, pg.lat.per_s, pg.cpu_per_s, pg.lat.p50_us, pg.lat.p99_us, pm.lat.per_s, pm.cpu_per_s, pm.lat.p50_us, pm.lat.p99_us,
-	       have_pg ? (diff ? "no" : "yes") : "-", diff, diff_pairs, mdiff, mdiff_pairs);
+	       have_pg ? (diff ? "no" : "yes") : "-", diff, diff_pairs, mdiff, mdiff_pairs, kz.lat.per_s,
+	       kz.cpu_per_s, kz.cpu.p50_us, kz.cpu.p99_us, km.cpu_per_s, km.cpu.p50_us, km.cpu.p99_us);
 
 	free_sets(esets, o.q);
 	for (size_t i = 0; i < o.q; i++)

@@ -128,6 +128,19 @@ which == "cpu" {
 		ratio(v("eng_margin_cpu_cps"), v("pg_margin_cpu_cps")), v("eng_margin_cpu_p50"), v("eng_margin_cpu_p99"),
 		v("margin_diff"), v("pg_q")
 }
+which == "known" && NR == 1 {
+	print "Overlaps known (engine_check_some wanting no geometry: a re-check of known conflicts, and what the"
+	print "ids-only PostGIS query returns); per CPU second and engine CPU p50/p99 in microseconds:"
+	printf "%-7s %-6s %13s %11s %6s %17s | %s\n", "N", "area", "engine/CPUs", "PostGIS", "ratio",
+		"engine CPU p50/p99", "margins: engine/CPUs, PostGIS/CPUs, ratio, engine CPU p50/p99"
+}
+which == "known" {
+	printf "%-7s %-6s %13s %11s %6s %8s/%-8s | %s, %s, %s, %s/%s\n", v("n"), v("area"),
+		v("eng_known_zero_cpu_cps"), v("pg_zero_cpu_cps"), ratio(v("eng_known_zero_cpu_cps"), v("pg_zero_cpu_cps")),
+		v("eng_known_zero_cpu_p50"), v("eng_known_zero_cpu_p99"), v("eng_known_margin_cpu_cps"),
+		v("pg_margin_cpu_cps"), ratio(v("eng_known_margin_cpu_cps"), v("pg_margin_cpu_cps")),
+		v("eng_known_margin_cpu_p50"), v("eng_known_margin_cpu_p99")
+}
 which == "load" && NR == 1 {
 	print "Loading:"
 	printf "%-7s %-6s %9s %14s %11s %13s %13s\n", "N", "area", "vertices", "engine load s", "B/volume",
@@ -140,6 +153,8 @@ which == "load" {
 table zero
 echo
 table cpu
+echo
+table known
 echo
 table load
 echo "memory, 16-vertex volumes at N=100000: ${mem16} B/volume"

@@ -215,6 +215,9 @@ struct check {
 	struct volume_query q; /* candidate's extent grown by the margins */
 	struct finding_list *out;
 	int disjoint; /* pair_holds found the footprints disjoint (add_pair) */
+	const struct engine_overlaps *want; /* NULL: every finding's geometry */
+	int geom;                     /* this pair's overlap geometry is wanted */
+	struct geo_local *cloc;       /* candidate projected for metric distances */
 };
 
 static const GEOSPreparedGeometry *prep_of(struct check *k, const struct subject *s)
@@ -395,6 +398,11 @@ static double metres_per_degree_min(const double *a, const double *b)
 	return fmin(110574.0, 111319.0 * cos(lat * M_PI / 180.0));
 }
 
+/* What separates the metric distance from the buffer test: densifying to
+ * GEO_DENSIFY_DEG and straight lon/lat edges against projected ones leave
+ * centimetres; a metre of room keeps the two tests' answers the same. */
+#define METRIC_SLACK_M 1.0
+
 static int ensure_cbuf(struct check *k)
 {
 	int rc;
@@ -453,6 +461,27 @@ static int pair_holds(struct check *k, const struct subject *o, const struct rul
 		return TQ_EINTERNAL;
 	if (deg * metres_per_degree_min(k->cbb, o->bbox) > BUFFER_REACH * m->separation_m + BUFFER_SLACK_M)
 		return 0;
+	/* Without the geometry: the metric distance in the buffer's own
+	 * projection (geo_local: c densified and projected once per check)
+	 * settles every pair but those within a metre of the margin or in the
+	 * buffer's overshoot: o meets the circumscribed buffer when it is closer
+	 * than separation_m, and cannot when it is farther than the buffer's
+	 * radius. Only the pairs in between build the buffer, which then decides
+	 * exactly as it always did. */
+	if (!k->geom && !k->cbufprep) {
+		/* With the geometry wanted the buffer is built anyway for a
+		 * finding (cbuf ∩ o), so it decides at once, as before. */
+		if (!k->cloc && (rc = geo_local_new(k->e->geo, c->footprint, &k->cloc)))
+			return rc == TQ_ETOOBIG ? rc : TQ_EINTERNAL;
+		double d;
+		rc = geo_local_distance_m(k->e->geo, k->cloc, o->footprint, &d);
+		if (rc && rc != TQ_ETOOBIG) /* a zone too large to densify: the buffer decides */
+			return TQ_EINTERNAL;
+		if (!rc && d < m->separation_m - METRIC_SLACK_M)
+			return 1;
+		if (!rc && d > m->separation_m / cos(M_PI / (4.0 * GEO_QUADSEGS)) + METRIC_SLACK_M)
+			return 0;
+	}
 	if ((rc = ensure_cbuf(k)))
 		return rc;
 	char hit = o->type == SUBJECT_ZONE ? GEOSPreparedIntersects_r(h, prep_of(k, o), k->cbuf)
@@ -584,6 +613,10 @@ static int add_pair(struct check *k, const struct subject *o, const struct rule 
 	f->start = ts < te ? ts : te;
 	f->end = ts < te ? te : ts;
 
+	if (!k->geom) { /* the caller keeps the geometry it has (engine_check_some) */
+		geo_free(k->e->geo, ov);
+		return 0;
+	}
 	/* The overlap itself; for a conflict within the margin only, the part
 	 * of the other footprint that lies within the margin of the candidate. */
 	GEOSGeometry *g = ov ? ov : k->disjoint ? NULL : GEOSIntersection_r(h, c->footprint, o->footprint);
@@ -662,6 +695,10 @@ static int limitation_finding(struct check *k, const struct subject *zone, const
 		f->declared[i] = peak[i];
 		if (zone->strength[i] != SUBJECT_NO_CAP && peak[i] > zone->strength[i])
 			f->exceeded_mask |= 1u << i;
+	}
+	if (k->want && !k->want->want(k->want->ud, f->key)) {
+		rc = 0;
+		goto fail; /* no geometry wanted: done */
 	}
 	rc = TQ_EINTERNAL;
 	coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)np);
@@ -803,9 +840,96 @@ static int needs_margin(const struct subject *c)
 	return c->kind == ZONE_PROTECTED_SITE || c->kind == ZONE_BASE;
 }
 
+/* c's bounding box, and the index query for its candidates: its extent
+ * grown by the margins when a margin rule may involve it. */
+static int check_query(const struct engine *e, const struct subject *c, double bb[4], struct volume_query *q)
+{
+	int rc;
+	if ((rc = footprint_bbox(e->h, c->footprint, bb)))
+		return rc;
+	memcpy(q->bbox, bb, sizeof q->bbox);
+	q->start = c->start;
+	q->end = c->end;
+	q->alt_min = c->alt_min;
+	q->alt_max = c->alt_max;
+	if (needs_margin(c)) {
+		double dlon, dlat;
+		geo_metres_to_degrees(e->m.separation_m, bb[1], bb[3], &dlon, &dlat);
+		q->bbox[0] -= dlon;
+		q->bbox[2] += dlon;
+		q->bbox[1] -= dlat;
+		q->bbox[3] += dlat;
+		q->start = c->start < TQ_TIME_MIN + e->m.time_margin_ms ? TQ_TIME_MIN : c->start - e->m.time_margin_ms;
+		q->end = sat_add(c->end, e->m.time_margin_ms);
+		q->alt_min -= e->m.vertical_separation_m;
+		q->alt_max += e->m.vertical_separation_m;
+	}
+	return 0;
+}
+
+int engine_admit(struct engine *e, const struct subject *c, struct tq_field_error *err)
+{
+	double bb[4];
+	struct volume_query q;
+	struct subject **found;
+	size_t n;
+	int rc;
+	if (!c || !c->footprint)
+		return TQ_EINTERNAL;
+	if ((rc = check_query(e, c, bb, &q)) || (rc = volume_index_query(e->idx, &q, &found, &n)))
+		return rc;
+	if (n > TQ_MAX_CHECK_CANDIDATES) {
+		TQ_FIELD_ERROR(err, "geometry",
+			       "the footprint meets more than %d live volumes of this track (bounding boxes, within "
+			       "the margins, in its window and band); split it",
+			       TQ_MAX_CHECK_CANDIDATES);
+		return TQ_EINVALID;
+	}
+	if (!needs_margin(c) || !(e->m.separation_m > 0))
+		return 0;
+	rc = geo_buffer_admit(e->geo, c->footprint, e->m.separation_m);
+	if (rc == TQ_ETOOBIG) {
+		TQ_FIELD_ERROR(err, "geometry",
+			       "footprint too complex for the track's separation margin of %g m: more than %d "
+			       "vertices once edges are cut to %g degrees, or edges folded within the margin of each "
+			       "other; use fewer, shorter edges or split it",
+			       e->m.separation_m, TQ_MAX_DENSE_VERTICES, GEO_DENSIFY_DEG);
+		return TQ_EINVALID;
+	}
+	if (rc == TQ_EINVALID) {
+		TQ_FIELD_ERROR(err, "geometry",
+			       "the track's separation margin of %g m around this footprint would reach beyond 88 "
+			       "degrees of latitude or across 180 degrees of longitude",
+			       e->m.separation_m);
+		return TQ_EINVALID;
+	}
+	return rc;
+}
+
+/* The key finding_fill would give the pair (c, o) of this kind. Owned. */
+static char *pair_key(enum finding_kind kind, const char *a, const char *b)
+{
+	if (strcmp(a, b) > 0) {
+		const char *t = a;
+		a = b;
+		b = t;
+	}
+	size_t size = strlen(finding_kind_name(kind)) + strlen(a) + strlen(b) + 3;
+	char *key = malloc(size);
+	if (key)
+		snprintf(key, size, "%s|%s|%s", finding_kind_name(kind), a, b);
+	return key;
+}
+
 int engine_check(struct engine *e, const struct subject *c, struct finding_list *out)
 {
-	struct check k = {.e = e, .c = c, .out = out};
+	return engine_check_some(e, c, NULL, out);
+}
+
+int engine_check_some(struct engine *e, const struct subject *c, const struct engine_overlaps *want,
+		      struct finding_list *out)
+{
+	struct check k = {.e = e, .c = c, .out = out, .want = want};
 	struct subject **cands = NULL;
 	size_t ncand = 0;
 	int rc = 0;
@@ -815,26 +939,8 @@ int engine_check(struct engine *e, const struct subject *c, struct finding_list 
 		return TQ_EINTERNAL;
 	if (c->type == SUBJECT_ZONE && c->status != ZONE_IN_FORCE)
 		return 0; /* a zone not in force applies no rule, and no rule applies to zones */
-	double *bb = k.cbb;
-	if ((rc = footprint_bbox(e->h, c->footprint, bb)))
+	if ((rc = check_query(e, c, k.cbb, &k.q)))
 		return rc;
-	memcpy(k.q.bbox, bb, sizeof k.q.bbox);
-	k.q.start = c->start;
-	k.q.end = c->end;
-	k.q.alt_min = c->alt_min;
-	k.q.alt_max = c->alt_max;
-	if (needs_margin(c)) {
-		double dlon, dlat;
-		geo_metres_to_degrees(e->m.separation_m, bb[1], bb[3], &dlon, &dlat);
-		k.q.bbox[0] -= dlon;
-		k.q.bbox[2] += dlon;
-		k.q.bbox[1] -= dlat;
-		k.q.bbox[3] += dlat;
-		k.q.start = c->start < TQ_TIME_MIN + e->m.time_margin_ms ? TQ_TIME_MIN : c->start - e->m.time_margin_ms;
-		k.q.end = sat_add(c->end, e->m.time_margin_ms);
-		k.q.alt_min -= e->m.vertical_separation_m;
-		k.q.alt_max += e->m.vertical_separation_m;
-	}
 	struct subject **found;
 	if ((rc = volume_index_query(e->idx, &k.q, &found, &ncand)))
 		goto fail;
@@ -852,6 +958,16 @@ int engine_check(struct engine *e, const struct subject *c, struct finding_list 
 			continue;
 		GEOSGeometry *ov = NULL;
 		k.disjoint = 0;
+		k.geom = 1;
+		if (want) {
+			char *key = pair_key(r.kind, c->id, o->id);
+			if (!key) {
+				rc = TQ_ENOMEM;
+				goto fail;
+			}
+			k.geom = want->want(want->ud, key) != 0;
+			free(key);
+		}
 		if ((rc = pair_holds(&k, o, &r, &ov)) <= 0) {
 			geo_free(e->geo, ov);
 			if (rc < 0)
@@ -888,6 +1004,7 @@ fail:
 		GEOSPreparedGeom_destroy_r(e->h, k.cprep);
 	if (k.cbufprep)
 		GEOSPreparedGeom_destroy_r(e->h, k.cbufprep);
+	geo_local_free(e->geo, k.cloc);
 	geo_free(e->geo, k.cbuf);
 	return rc;
 }

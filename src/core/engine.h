@@ -39,6 +39,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "core/fielderr.h"
 #include "core/geo.h"
 #include "core/subject.h"
 #include "core/tqerr.h"
@@ -117,7 +118,31 @@ const struct subject *engine_get(const struct engine *e, const char *id);
 TQ_MUST_USE int engine_set_zone_status(struct engine *e, const char *id, enum zone_status st);
 size_t engine_count(const struct engine *e);
 
-/* Fills out (cleared first) with every finding involving candidate. */
+/* Fills out (cleared first) with every finding involving candidate.
+ * TQ_ETOOBIG when the candidate's margin buffer is past geo_buffer_m's work
+ * bounds (engine_admit says so first, with a reason). */
 TQ_MUST_USE int engine_check(struct engine *e, const struct subject *candidate, struct finding_list *out);
+
+/* Which findings need their overlap geometry (the rest keep the one their
+ * caller already has: a known conflict's overlap does not change until one
+ * of its subjects does, and then it is matched by key, not rebuilt). */
+struct engine_overlaps {
+	int (*want)(void *ud, const char *key); /* nonzero: compute it */
+	void *ud;
+};
+/* engine_check, with overlap_geometry computed only for the findings whose
+ * key want accepts (NULL: all, as engine_check); the others have it NULL and
+ * are otherwise identical (same findings, order, keys, bands, windows). */
+TQ_MUST_USE int engine_check_some(struct engine *e, const struct subject *candidate,
+				  const struct engine_overlaps *want, struct finding_list *out);
+
+/* Would engine_check on candidate stay within the work bounds of limits.h
+ * (issue 17: one check must never hold the cell for seconds)? TQ_EINVALID,
+ * with err naming "geometry" and why, when it meets more than
+ * TQ_MAX_CHECK_CANDIDATES indexed volumes, or when a margin rule may apply and
+ * its buffer by separation_m is past geo_buffer_m's bounds (or would reach the
+ * polar caps or ±180°). Zones are judged as if in force. Costs one index query
+ * and, with margins, one densify and projection of the footprint. */
+TQ_MUST_USE int engine_admit(struct engine *e, const struct subject *candidate, struct tq_field_error *err);
 
 #endif

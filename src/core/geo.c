@@ -501,12 +501,8 @@ static int proj_xf_cb(double *x, double *y, void *userdata)
 
 /* The local azimuthal-equidistant projection centred on g's bounding box
  * (rounded, see PJ_CACHE): xf->pj borrowed from the cache, xf->lam0 set. */
-static int aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g, struct proj_xf *xf)
+static int aeqd_for_box(struct geo_ctx *ctx, double x0, double y0, double x1, double y1, struct proj_xf *xf)
 {
-	double x0, x1, y0, y1;
-	if (!GEOSGeom_getXMin_r(ctx->geos, g, &x0) || !GEOSGeom_getXMax_r(ctx->geos, g, &x1) ||
-	    !GEOSGeom_getYMin_r(ctx->geos, g, &y0) || !GEOSGeom_getYMax_r(ctx->geos, g, &y1))
-		return TQ_EINTERNAL;
 	int32_t ix = (int32_t)lround((x0 + x1) / 2 * PJ_GRID), iy = (int32_t)lround((y0 + y1) / 2 * PJ_GRID);
 	/* what PROJ makes of "+lon_0=%.1f": the decimal parsed, times DEG_TO_RAD */
 	xf->lam0 = proj_torad(ix / PJ_GRID);
@@ -525,14 +521,230 @@ static int aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g, struct proj_xf *
 	return 0;
 }
 
-/* g densified and projected forward. Returns owned or NULL. */
-static GEOSGeometry *project_fwd(struct geo_ctx *ctx, const struct proj_xf *aeqd, const GEOSGeometry *g)
+static int aeqd_for(struct geo_ctx *ctx, const GEOSGeometry *g, struct proj_xf *xf)
+{
+	double x0, x1, y0, y1;
+	if (!GEOSGeom_getXMin_r(ctx->geos, g, &x0) || !GEOSGeom_getXMax_r(ctx->geos, g, &x1) ||
+	    !GEOSGeom_getYMin_r(ctx->geos, g, &y0) || !GEOSGeom_getYMax_r(ctx->geos, g, &y1))
+		return TQ_EINTERNAL;
+	return aeqd_for_box(ctx, x0, y0, x1, y1, xf);
+}
+
+/* ---- work bounds (limits.h, issue 17) ---------------------------------- */
+
+/* Calls fn on every coordinate sequence of g (rings and lines; points too),
+ * with `ring` telling whether it is closed. Stops at the first nonzero. */
+static int each_seq(GEOSContextHandle_t h, const GEOSGeometry *g,
+		    int (*fn)(GEOSContextHandle_t, const GEOSCoordSequence *, int, void *), void *ud)
+{
+	int rc;
+	switch (GEOSGeomTypeId_r(h, g)) {
+	case GEOS_POINT:
+	case GEOS_LINESTRING:
+	case GEOS_LINEARRING: {
+		const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, g);
+		if (!seq)
+			return TQ_EINTERNAL;
+		return fn(h, seq, GEOSGeomTypeId_r(h, g) == GEOS_LINEARRING, ud);
+	}
+	case GEOS_POLYGON: {
+		if (GEOSisEmpty_r(h, g))
+			return 0;
+		if ((rc = each_seq(h, GEOSGetExteriorRing_r(h, g), fn, ud)))
+			return rc;
+		int n = GEOSGetNumInteriorRings_r(h, g);
+		for (int i = 0; i < n; i++)
+			if ((rc = each_seq(h, GEOSGetInteriorRingN_r(h, g, i), fn, ud)))
+				return rc;
+		return 0;
+	}
+	default: {
+		int n = GEOSGetNumGeometries_r(h, g);
+		for (int i = 0; i < n; i++)
+			if ((rc = each_seq(h, GEOSGetGeometryN_r(h, g, i), fn, ud)))
+				return rc;
+		return 0;
+	}
+	}
+}
+
+/* What GEOSDensify_r(g, GEO_DENSIFY_DEG) would make: each segment cut into
+ * ceil(length / GEO_DENSIFY_DEG) pieces. TQ_ETOOBIG past the limit. */
+static int dense_seq(GEOSContextHandle_t h, const GEOSCoordSequence *seq, int ring, void *ud)
+{
+	size_t *count = ud;
+	unsigned n = 0;
+	double x0, y0, x1, y1;
+	(void)ring;
+	if (!GEOSCoordSeq_getSize_r(h, seq, &n))
+		return TQ_EINTERNAL;
+	if (n == 0)
+		return 0;
+	if (!GEOSCoordSeq_getXY_r(h, seq, 0, &x0, &y0))
+		return TQ_EINTERNAL;
+	*count += 1;
+	for (unsigned i = 1; i < n; i++, x0 = x1, y0 = y1) {
+		if (!GEOSCoordSeq_getXY_r(h, seq, i, &x1, &y1))
+			return TQ_EINTERNAL;
+		double pieces = ceil(hypot(x1 - x0, y1 - y0) / GEO_DENSIFY_DEG);
+		if (!(pieces <= TQ_MAX_DENSE_VERTICES))
+			return TQ_ETOOBIG;
+		*count += pieces < 1 ? 1 : (size_t)pieces;
+		if (*count > TQ_MAX_DENSE_VERTICES)
+			return TQ_ETOOBIG;
+	}
+	return 0;
+}
+
+/* A monotone chain (consecutive segments in one quadrant, as GEOS's noder
+ * indexes them) of a projected sequence: its envelope grown by the buffer
+ * distance, and where it sits, to tell neighbours (which share a vertex). */
+struct chain {
+	double lo[2], hi[2];
+	uint32_t seq, idx, last; /* last: the sequence's last chain index, for rings */
+	int ring;
+};
+
+struct chains {
+	struct chain *v;
+	size_t n, cap;
+	uint32_t nseq;
+	double r;
+	int axis; /* sort axis: the longer extent */
+};
+
+static int chain_push(struct chains *cs, const struct chain *c)
+{
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 64;
+		struct chain *t = realloc(cs->v, cap * sizeof *t);
+		if (!t)
+			return TQ_ENOMEM;
+		cs->v = t;
+		cs->cap = cap;
+	}
+	cs->v[cs->n++] = *c;
+	return 0;
+}
+
+static int chain_seq(GEOSContextHandle_t h, const GEOSCoordSequence *seq, int ring, void *ud)
+{
+	struct chains *cs = ud;
+	unsigned n = 0;
+	double x0, y0, x1, y1;
+	int quad = -1, rc;
+	size_t first = cs->n;
+	struct chain c = {.seq = cs->nseq++, .ring = ring};
+	if (!GEOSCoordSeq_getSize_r(h, seq, &n))
+		return TQ_EINTERNAL;
+	if (n < 2)
+		return 0;
+	if (!GEOSCoordSeq_getXY_r(h, seq, 0, &x0, &y0))
+		return TQ_EINTERNAL;
+	for (unsigned i = 1; i < n; i++, x0 = x1, y0 = y1) {
+		if (!GEOSCoordSeq_getXY_r(h, seq, i, &x1, &y1))
+			return TQ_EINTERNAL;
+		if (x1 == x0 && y1 == y0)
+			continue;
+		int q = x1 >= x0 ? (y1 >= y0 ? 0 : 3) : (y1 >= y0 ? 1 : 2);
+		if (q != quad) {
+			if (quad >= 0 && (rc = chain_push(cs, &c)))
+				return rc;
+			quad = q;
+			c.idx = (uint32_t)(cs->n - first);
+			c.lo[0] = c.hi[0] = x0;
+			c.lo[1] = c.hi[1] = y0;
+		}
+		c.lo[0] = fmin(c.lo[0], x1);
+		c.hi[0] = fmax(c.hi[0], x1);
+		c.lo[1] = fmin(c.lo[1], y1);
+		c.hi[1] = fmax(c.hi[1], y1);
+	}
+	if (quad >= 0 && (rc = chain_push(cs, &c)))
+		return rc;
+	for (size_t i = first; i < cs->n; i++) {
+		struct chain *e = &cs->v[i];
+		e->last = (uint32_t)(cs->n - first - 1);
+		e->lo[0] -= cs->r;
+		e->lo[1] -= cs->r;
+		e->hi[0] += cs->r;
+		e->hi[1] += cs->r;
+	}
+	return 0;
+}
+
+static int cmp_chain_x(const void *pa, const void *pb)
+{
+	const struct chain *a = pa, *b = pb;
+	return (a->lo[0] > b->lo[0]) - (a->lo[0] < b->lo[0]);
+}
+
+static int cmp_chain_y(const void *pa, const void *pb)
+{
+	const struct chain *a = pa, *b = pb;
+	return (a->lo[1] > b->lo[1]) - (a->lo[1] < b->lo[1]);
+}
+
+static int chains_adjacent(const struct chain *a, const struct chain *b)
+{
+	if (a->seq != b->seq)
+		return 0;
+	uint32_t d = a->idx > b->idx ? a->idx - b->idx : b->idx - a->idx;
+	return d <= 1 || (a->ring && d == a->last);
+}
+
+/* Pairs of non-adjacent chains of the projected `planar` whose envelopes,
+ * grown by r, meet: where a buffer's offset curves can cross, which is what
+ * makes GEOSBuffer slow (its noding). Sweep along the longer axis; counting
+ * stops past the budget (and so does the sweep: at most 32 comparisons per
+ * budgeted pair). *pairs is the count, or more than the budget. */
+static int buffer_pairs(struct geo_ctx *ctx, const GEOSGeometry *planar, double r, size_t *pairs)
+{
+	struct chains cs = {.r = r};
+	const size_t budget = TQ_MAX_BUFFER_CHAIN_PAIRS, max_cmp = 32 * (size_t)TQ_MAX_BUFFER_CHAIN_PAIRS;
+	size_t np = 0, ncmp = 0;
+	int rc = each_seq(ctx->geos, planar, chain_seq, &cs);
+	if (rc)
+		goto done;
+	double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+	for (size_t i = 0; i < cs.n; i++)
+		for (int a = 0; a < 2; a++) {
+			lo[a] = fmin(lo[a], cs.v[i].lo[a]);
+			hi[a] = fmax(hi[a], cs.v[i].hi[a]);
+		}
+	int ax = hi[1] - lo[1] > hi[0] - lo[0], oth = !ax;
+	if (cs.n)
+		qsort(cs.v, cs.n, sizeof *cs.v, ax ? cmp_chain_y : cmp_chain_x);
+	for (size_t i = 0; i < cs.n && np <= budget && ncmp <= max_cmp; i++)
+		for (size_t j = i + 1; j < cs.n && cs.v[j].lo[ax] <= cs.v[i].hi[ax]; j++) {
+			if (++ncmp > max_cmp)
+				break;
+			if (cs.v[j].lo[oth] <= cs.v[i].hi[oth] && cs.v[i].lo[oth] <= cs.v[j].hi[oth] &&
+			    !chains_adjacent(&cs.v[i], &cs.v[j]) && ++np > budget)
+				break;
+		}
+	*pairs = ncmp > max_cmp ? budget + 1 : np;
+done:
+	free(cs.v);
+	return rc;
+}
+
+/* g densified and projected forward. Returns owned or NULL; *rc says why
+ * (TQ_ETOOBIG past TQ_MAX_DENSE_VERTICES). */
+static GEOSGeometry *project_fwd(struct geo_ctx *ctx, const struct proj_xf *aeqd, const GEOSGeometry *g, int *rc)
 {
 	struct proj_xf xf = *aeqd;
 	xf.dir = PJ_FWD;
 	GEOSGeometry *dense = NULL, *res = NULL;
+	size_t count = 0;
+	*rc = TQ_EINTERNAL;
 	if (GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POINT || GEOSGeomTypeId_r(ctx->geos, g) == GEOS_MULTIPOINT)
 		return GEOSGeom_transformXY_r(ctx->geos, g, proj_xf_cb, &xf);
+	/* Counted first: GEOSDensify has no cap (a 9,999-vertex zig-zag across
+	 * 20 degrees made 10^7 vertices, 22 s and 500 MB). */
+	if ((*rc = each_seq(ctx->geos, g, dense_seq, &count)))
+		return NULL;
+	*rc = TQ_EINTERNAL;
 	dense = GEOSDensify_r(ctx->geos, g, GEO_DENSIFY_DEG);
 	if (!dense)
 		return NULL;
@@ -541,38 +753,80 @@ static GEOSGeometry *project_fwd(struct geo_ctx *ctx, const struct proj_xf *aeqd
 	return res;
 }
 
-int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOSGeometry **out)
+/* GEOS puts arc vertices on the circle, so chords cut inside it by
+ * r(1 - cos(pi / (4 quadsegs))). Push the radius out so that the chords lie
+ * on or outside the true circle. */
+static double buffer_radius(double dist_m)
 {
-	GEOSGeometry *planar = NULL, *buf = NULL;
-	struct proj_xf xf;
-	int rc = TQ_EINTERNAL;
+	return dist_m / cos(M_PI / (4.0 * GEO_QUADSEGS));
+}
 
-	*out = NULL;
+/* The checks of geo_buffer_m before any buffer is built; on success *planar
+ * (owned) is g densified and projected by *xf. */
+static int buffer_prepare(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, struct proj_xf *xf,
+			  GEOSGeometry **planar)
+{
+	int rc;
+	*planar = NULL;
 	if (!(dist_m > 0) || !isfinite(dist_m))
 		return TQ_EINVALID;
 	double miny, maxy;
 	if (!GEOSGeom_getYMin_r(ctx->geos, g, &miny) || !GEOSGeom_getYMax_r(ctx->geos, g, &maxy))
-		goto fail;
+		return TQ_EINTERNAL;
 	if (fmax(fabs(miny), fabs(maxy)) + dist_m / 110574.0 > GEO_MAX_BUFFERED_ABS_LAT)
 		return TQ_EINVALID; /* the buffer would reach into the polar cap */
 	/* ... or across ±180° (found by fuzzing: a point at lon 180 whose buffer
 	 * wrapped round the globe and missed it). */
 	double minx, maxx;
 	if (!GEOSGeom_getXMin_r(ctx->geos, g, &minx) || !GEOSGeom_getXMax_r(ctx->geos, g, &maxx))
-		goto fail;
+		return TQ_EINTERNAL;
 	double dlon = dist_m / (111320.0 * cos(fmax(fabs(miny), fabs(maxy)) * M_PI / 180.0)) * 1.02;
 	if (minx - dlon < -180.0 || maxx + dlon > 180.0)
 		return TQ_EINVALID;
-	if (aeqd_for(ctx, g, &xf))
+	if (aeqd_for(ctx, g, xf))
+		return TQ_EINTERNAL;
+	if (!(*planar = project_fwd(ctx, xf, g, &rc)))
+		return rc;
+	size_t pairs = 0;
+	if ((rc = buffer_pairs(ctx, *planar, buffer_radius(dist_m), &pairs)))
 		goto fail;
-	if (!(planar = project_fwd(ctx, &xf, g)))
+	if (pairs > TQ_MAX_BUFFER_CHAIN_PAIRS) {
+		rc = TQ_ETOOBIG;
 		goto fail;
-	/* GEOS puts arc vertices on the circle, so chords cut inside it by
-	 * r(1 - cos(pi / (4 quadsegs))). Push the radius out so that the
-	 * chords lie on or outside the true circle. */
-	double r = dist_m / cos(M_PI / (4.0 * GEO_QUADSEGS));
-	if (!(buf = GEOSBuffer_r(ctx->geos, planar, r, GEO_QUADSEGS)))
+	}
+	return 0;
+fail:
+	geo_free(ctx, *planar);
+	*planar = NULL;
+	return rc;
+}
+
+int geo_buffer_admit(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m)
+{
+	struct proj_xf xf;
+	GEOSGeometry *planar = NULL;
+	int rc = buffer_prepare(ctx, g, dist_m, &xf, &planar);
+	geo_free(ctx, planar);
+	return rc;
+}
+
+int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOSGeometry **out)
+{
+	GEOSGeometry *planar = NULL, *buf = NULL;
+	struct proj_xf xf;
+	int rc;
+
+	*out = NULL;
+	if ((rc = buffer_prepare(ctx, g, dist_m, &xf, &planar)))
+		return rc;
+	rc = TQ_EINTERNAL;
+	if (!(buf = GEOSBuffer_r(ctx->geos, planar, buffer_radius(dist_m), GEO_QUADSEGS)))
 		goto fail;
+	/* A distance too small for doubles (1e-300 m) leaves nothing. */
+	if (GEOSisEmpty_r(ctx->geos, buf)) {
+		rc = TQ_EINVALID;
+		goto fail;
+	}
 	xf.dir = PJ_INV;
 	if (!(*out = GEOSGeom_transformXY_r(ctx->geos, buf, proj_xf_cb, &xf)))
 		goto fail;
@@ -591,13 +845,71 @@ int geo_distance_m(struct geo_ctx *ctx, const GEOSGeometry *a, const GEOSGeometr
 
 	if (aeqd_for(ctx, a, &xf))
 		goto fail;
-	if (!(pa = project_fwd(ctx, &xf, a)) || !(pb = project_fwd(ctx, &xf, b)))
+	if (!(pa = project_fwd(ctx, &xf, a, &rc)) || !(pb = project_fwd(ctx, &xf, b, &rc)))
 		goto fail;
+	rc = TQ_EINTERNAL;
 	if (!GEOSDistance_r(ctx->geos, pa, pb, out))
 		goto fail;
 	rc = 0;
 fail:
 	geo_free(ctx, pa);
+	geo_free(ctx, pb);
+	return rc;
+}
+
+struct geo_local {
+	struct proj_xf xf; /* pj re-fetched through the cache: see geo_local_distance_m */
+	double bb[4];      /* a's bounding box, for aeqd_for */
+	GEOSGeometry *planar;
+	const GEOSPreparedGeometry *prep;
+};
+
+int geo_local_new(struct geo_ctx *ctx, const GEOSGeometry *a, struct geo_local **out)
+{
+	struct geo_local *l = calloc(1, sizeof *l);
+	int rc = TQ_ENOMEM;
+	*out = NULL;
+	if (!l)
+		return rc;
+	if ((rc = aeqd_for(ctx, a, &l->xf)) || !(l->planar = project_fwd(ctx, &l->xf, a, &rc)))
+		goto fail;
+	rc = TQ_ENOMEM;
+	if (!(l->prep = GEOSPrepare_r(ctx->geos, l->planar)))
+		goto fail;
+	if (!GEOSGeom_getXMin_r(ctx->geos, a, &l->bb[0]) || !GEOSGeom_getYMin_r(ctx->geos, a, &l->bb[1]) ||
+	    !GEOSGeom_getXMax_r(ctx->geos, a, &l->bb[2]) || !GEOSGeom_getYMax_r(ctx->geos, a, &l->bb[3])) {
+		rc = TQ_EINTERNAL;
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	geo_local_free(ctx, l);
+	return rc;
+}
+
+void geo_local_free(struct geo_ctx *ctx, struct geo_local *l)
+{
+	if (!l)
+		return;
+	if (l->prep)
+		GEOSPreparedGeom_destroy_r(ctx->geos, l->prep);
+	geo_free(ctx, l->planar);
+	free(l);
+}
+
+int geo_local_distance_m(struct geo_ctx *ctx, struct geo_local *l, const GEOSGeometry *b, double *out)
+{
+	GEOSGeometry *pb = NULL;
+	struct proj_xf xf;
+	/* The cache slot may have been reused since geo_local_new: look the
+	 * projection up again from a's box (same centre, same PJ definition). */
+	int rc = aeqd_for_box(ctx, l->bb[0], l->bb[1], l->bb[2], l->bb[3], &xf);
+	if (rc)
+		return rc;
+	if (!(pb = project_fwd(ctx, &xf, b, &rc)))
+		return rc;
+	rc = GEOSPreparedDistance_r(ctx->geos, l->prep, pb, out) ? 0 : TQ_EINTERNAL;
 	geo_free(ctx, pb);
 	return rc;
 }

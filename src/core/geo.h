@@ -64,12 +64,30 @@ TQ_MUST_USE int geo_parse(struct geo_ctx *ctx, const json_t *geometry, unsigned 
 			  GEOSGeometry **out, enum geo_type *type_out, struct tq_field_error *err);
 
 /* Every point within dist_m metres (> 0) of g, as a polygon in lon/lat,
- * circumscribed. *out is owned. */
+ * circumscribed. *out is owned. The work is bounded before it is done
+ * (limits.h): TQ_ETOOBIG when densifying g would give more than
+ * TQ_MAX_DENSE_VERTICES vertices or the buffer's offset curves could cross
+ * in more than TQ_MAX_BUFFER_CHAIN_PAIRS places; TQ_EINVALID when the buffer
+ * would reach the polar caps or ±180°, or is empty (a distance too small). */
 TQ_MUST_USE int geo_buffer_m(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, GEOSGeometry **out);
+/* geo_buffer_m's answer but for the empty case, without building the buffer
+ * (densifies and projects g: O(vertices)). */
+TQ_MUST_USE int geo_buffer_admit(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m);
 
 /* Minimum horizontal distance in metres between a and b, measured in the
- * aeqd projection centred on a. 0 when they intersect. */
+ * aeqd projection centred on a. 0 when they intersect. TQ_ETOOBIG as
+ * geo_buffer_m past TQ_MAX_DENSE_VERTICES. */
 TQ_MUST_USE int geo_distance_m(struct geo_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b, double *out);
+
+/* geo_distance_m from one geometry a to many: a is densified, projected
+ * (aeqd centred on a, as geo_distance_m and geo_buffer_m) and prepared once.
+ * *out owned; free with geo_local_free (NULL-safe). a is not kept. */
+struct geo_local;
+TQ_MUST_USE int geo_local_new(struct geo_ctx *ctx, const GEOSGeometry *a, struct geo_local **out);
+void geo_local_free(struct geo_ctx *ctx, struct geo_local *l);
+/* The distance in metres from a to b in a's projection (b densified too). */
+TQ_MUST_USE int geo_local_distance_m(struct geo_ctx *ctx, struct geo_local *l, const GEOSGeometry *b,
+				     double *out);
 
 /* GeoJSON geometry object for g. *out is owned (json_decref). */
 TQ_MUST_USE int geo_to_geojson(struct geo_ctx *ctx, const GEOSGeometry *g, json_t **out);

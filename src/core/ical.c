@@ -1,56 +1,13 @@
 #include "core/ical.h"
 
+#include <libical/ical.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* 10000-01-01T00:00:00Z: the basic form has four year digits. */
 #define ICAL_TIME_END 253402300800000LL
-/* RFC 5545 §3.1: lines SHOULD NOT be longer than 75 octets, excluding the line break. */
-#define ICAL_FOLD_OCTETS 75
-
-/* Growable output with a sticky error, so callers check once at the end. */
-struct icbuf {
-	char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void put(struct icbuf *b, const char *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (n > ICAL_MAX_BYTES - b->len) {
-		b->err = TQ_ETOOBIG;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->err = TQ_ENOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct icbuf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-/* Length of the UTF-8 sequence led by c (input is validated before use). */
-static size_t seq_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-}
 
 /* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. */
 static bool utf8_valid(const char *str)
@@ -91,76 +48,69 @@ static bool utf8_valid(const char *str)
 }
 
 /*
- * Appends one content line, folded (RFC 5545 §3.1): a line break plus one
- * space is inserted before any octet that would make the line exceed 75
- * octets, but never inside a UTF-8 sequence.
+ * RFC 5545 §3.3.11: TEXT admits no control characters but HTAB. A line break
+ * (CRLF, CR or LF) stays a line break (libical writes it as \n); any other
+ * control character becomes a space, which keeps words apart. Returns owned.
  */
-static void put_folded(struct icbuf *b, const char *line, size_t len)
+static char *text_clean(const char *s)
 {
-	size_t used = 0, i = 0;
-	while (i < len) {
-		size_t n = seq_len((unsigned char)line[i]);
-		if (n > len - i)
-			n = len - i;
-		if (used + n > ICAL_FOLD_OCTETS) {
-			put(b, "\r\n ", 3);
-			used = 1;
-		}
-		put(b, line + i, n);
-		used += n;
-		i += n;
-	}
-	put(b, "\r\n", 2);
-}
-
-/* RFC 5545 §3.3.11 TEXT escaping into b. */
-static void put_text(struct icbuf *b, const char *s)
-{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	if (!out)
+		return NULL;
 	for (; *s; s++) {
-		switch (*s) {
-		case '\\':
-			put(b, "\\\\", 2);
-			break;
-		case ';':
-			put(b, "\\;", 2);
-			break;
-		case ',':
-			put(b, "\\,", 2);
-			break;
-		case '\r':
+		unsigned char c = (unsigned char)*s;
+		if (c == '\r') {
 			if (s[1] == '\n')
 				s++;
-			put(b, "\\n", 2);
-			break;
-		case '\n':
-			put(b, "\\n", 2);
-			break;
-		default:
-			/* TEXT admits no control characters but HTAB; keep words apart with a space. */
-			if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-				put(b, " ", 1);
-			else
-				put(b, s, 1);
+			*o++ = '\n';
+		} else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+			*o++ = ' ';
+		} else {
+			*o++ = (char)c;
 		}
 	}
+	*o = '\0';
+	return out;
 }
 
-/* "NAME:value" built unfolded in line, then folded into out. */
-static void property(struct icbuf *out, struct icbuf *line, const char *name, const char *value, bool text)
+/* Adds a TEXT property made by make() from the cleaned value. */
+static int add_text(icalcomponent *c, icalproperty *(*make)(const char *), const char *value)
 {
-	line->len = 0;
-	puts_(line, name);
-	put(line, ":", 1);
-	if (text)
-		put_text(line, value);
-	else
-		puts_(line, value);
-	if (line->err) {
-		if (!out->err)
-			out->err = line->err;
-		return;
+	char *clean = text_clean(value);
+	icalproperty *p = clean ? make(clean) : NULL;
+	free(clean);
+	if (!p)
+		return TQ_ENOMEM;
+	icalcomponent_add_property(c, p);
+	return TQ_OK;
+}
+
+/*
+ * libical 3.0 folds a line whose content ends exactly at the 75th octet
+ * between its CR and LF ("...\r" "\r\n " "\n"), leaving a bare CR and a
+ * bare LF. TEXT values are escaped, so CR and LF only ever appear in line
+ * ends and folds: that sequence can only be this fold, and it is put back to
+ * one CRLF in place. (Found by tests/fuzz/fuzz_ical.)
+ */
+static void repair_folds(char *text)
+{
+	static const char bad[] = "\r\r\n \n";
+	char *w = text;
+	for (const char *r = text; *r;) {
+		if (strncmp(r, bad, sizeof bad - 1) == 0) {
+			memcpy(w, "\r\n", 2);
+			w += 2;
+			r += sizeof bad - 1;
+		} else {
+			*w++ = *r++;
+		}
 	}
-	put_folded(out, line->p, line->len);
+	*w = '\0';
+}
+
+static struct icaltimetype utc(tq_time t)
+{
+	return icaltime_from_timet_with_zone((time_t)(t / 1000), 0, icaltimezone_get_utc_timezone());
 }
 
 static bool time_ok(tq_time t)
@@ -179,56 +129,67 @@ static int check_event(const struct ical_event *e)
 	return TQ_OK;
 }
 
+static int add_event(icalcomponent *cal, const struct ical_event *e, tq_time now)
+{
+	char rbuf[RRULE_FORMAT_BUFSZ];
+	icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+	int rc;
+	if (!ev)
+		return TQ_ENOMEM;
+	icalcomponent_add_component(cal, ev); /* cal owns it from here */
+	if ((rc = add_text(ev, icalproperty_new_uid, e->uid)))
+		return rc;
+	icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc(now)));
+	icalcomponent_add_property(ev, icalproperty_new_dtstart(utc(e->dtstart)));
+	icalcomponent_add_property(ev, icalproperty_new_dtend(utc(e->dtstart + e->duration_ms)));
+	if (e->rrule) {
+		if ((rc = rrule_format(e->rrule, rbuf, sizeof rbuf)) != TQ_OK)
+			return rc;
+		icalcomponent_add_property(ev, icalproperty_new_rrule(icalrecurrencetype_from_string(rbuf)));
+	}
+	if ((rc = add_text(ev, icalproperty_new_summary, e->summary)) ||
+	    (e->location && *e->location && (rc = add_text(ev, icalproperty_new_location, e->location))) ||
+	    (e->description && *e->description && (rc = add_text(ev, icalproperty_new_description, e->description))))
+		return rc;
+	return TQ_OK;
+}
+
 int ical_calendar(const struct ical_event *events, size_t n, tq_time now, char **out)
 {
-	struct icbuf b = {0}, line = {0};
-	char tbuf[TQTIME_BUFSZ], stamp[TQTIME_BUFSZ], rbuf[RRULE_FORMAT_BUFSZ];
+	icalcomponent *cal = NULL;
+	char *text = NULL;
 	int rc;
 
 	if (!out)
 		return TQ_EINVALID;
 	*out = NULL;
-	rc = TQ_EINVALID;
 	if ((n && !events) || !time_ok(now))
-		goto fail;
+		return TQ_EINVALID;
 	for (size_t i = 0; i < n; i++)
 		if ((rc = check_event(&events[i])) != TQ_OK)
+			return rc;
+	if (!(cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT)))
+		return TQ_ENOMEM;
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_prodid("-//tansiq//tansiq 0.1//EN"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	for (size_t i = 0; i < n; i++)
+		if ((rc = add_event(cal, &events[i], now)) != TQ_OK)
 			goto fail;
-
-	tqtime_format_basic(now, stamp);
-	property(&b, &line, "BEGIN", "VCALENDAR", false);
-	property(&b, &line, "VERSION", "2.0", false);
-	property(&b, &line, "PRODID", "-//tansiq//tansiq 0.1//EN", false);
-	property(&b, &line, "CALSCALE", "GREGORIAN", false);
-	for (size_t i = 0; i < n; i++) {
-		const struct ical_event *e = &events[i];
-		property(&b, &line, "BEGIN", "VEVENT", false);
-		property(&b, &line, "UID", e->uid, true);
-		property(&b, &line, "DTSTAMP", stamp, false);
-		tqtime_format_basic(e->dtstart, tbuf);
-		property(&b, &line, "DTSTART", tbuf, false);
-		tqtime_format_basic(e->dtstart + e->duration_ms, tbuf);
-		property(&b, &line, "DTEND", tbuf, false);
-		if (e->rrule) {
-			if ((rc = rrule_format(e->rrule, rbuf, sizeof rbuf)) != TQ_OK)
-				goto fail;
-			property(&b, &line, "RRULE", rbuf, false);
-		}
-		property(&b, &line, "SUMMARY", e->summary, true);
-		if (e->location && *e->location)
-			property(&b, &line, "LOCATION", e->location, true);
-		if (e->description && *e->description)
-			property(&b, &line, "DESCRIPTION", e->description, true);
-		property(&b, &line, "END", "VEVENT", false);
-	}
-	property(&b, &line, "END", "VCALENDAR", false);
-	if ((rc = b.err) != TQ_OK)
+	/* libical escapes TEXT, folds lines at 75 octets between UTF-8 characters, ends them in CRLF. */
+	text = icalcomponent_as_ical_string_r(cal);
+	/* libical keeps per-thread scratch buffers; give them back on every call. */
+	icalmemory_free_ring();
+	rc = !text ? TQ_ENOMEM : strlen(text) > ICAL_MAX_BYTES ? TQ_ETOOBIG : TQ_OK;
+	if (rc)
 		goto fail;
-	free(line.p);
-	*out = b.p;
+	repair_folds(text);
+	icalcomponent_free(cal);
+	*out = text;
 	return TQ_OK;
 fail:
-	free(line.p);
-	free(b.p);
+	free(text);
+	icalcomponent_free(cal);
+	icalmemory_free_ring();
 	return rc;
 }

@@ -4,10 +4,12 @@
  * One VCALENDAR (VERSION 2.0, PRODID "-//tansiq//tansiq 0.1//EN", CALSCALE
  * GREGORIAN) with one VEVENT per series: UID, DTSTAMP, DTSTART, DTEND (all UTC
  * basic form, whole seconds), RRULE (canonical, from rrule_format), SUMMARY,
- * LOCATION and DESCRIPTION when given. TEXT values are escaped (\\ \; \, \n),
- * control characters other than newline become spaces, lines end in CRLF and
- * are folded at 75 octets without splitting a UTF-8 sequence. All text must
- * be valid UTF-8 (TQ_EINVALID otherwise).
+ * LOCATION and DESCRIPTION when given. The text is libical's
+ * (icalcomponent_as_ical_string_r): TEXT values are escaped (\\ \; \, \n),
+ * lines end in CRLF and are folded at 75 octets without splitting a UTF-8
+ * sequence; RRULE is libical's rendering of our canonical rule (WKST=MO, the
+ * RFC default, is left out). Here: control characters other than newline
+ * become spaces, and all text must be valid UTF-8 (TQ_EINVALID otherwise).
  */
 #ifndef TQ_ICAL_H
 #define TQ_ICAL_H

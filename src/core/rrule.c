@@ -4,17 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libical/ical.h>
+#include <time.h>
+
 #include "core/limits.h"
 
 #define MS_PER_DAY 86400000LL
 /* 10000-01-01T00:00:00Z: tqtime's calendar ends with the year 9999. */
 #define RRULE_TIME_END 253402300800000LL
-/*
- * Dates and weekdays of the Gregorian calendar repeat every 400 years
- * (146097 days, a multiple of 7) = 4800 months. A rule that produced nothing in
- * that many consecutive periods can never produce anything again.
- */
-#define RRULE_MAX_EMPTY_PERIODS 4800
 /* Longest part name or value quoted back in an error message. */
 #define QUOTE_MAX 24
 
@@ -324,114 +321,6 @@ int rrule_parse(const char *s, struct rrule *out, char *errbuf, size_t errlen)
 	return TQ_OK;
 }
 
-/* Days since 1970-01-01 (floor) and the civil helpers' weekday of such a day. */
-static int64_t day_number(tq_time t)
-{
-	int64_t d = t / MS_PER_DAY;
-	return (t % MS_PER_DAY < 0) ? d - 1 : d;
-}
-
-static int weekday_of_day(int64_t day)
-{
-	struct tq_civil c;
-	tqtime_to_civil(day * MS_PER_DAY, &c);
-	return c.weekday;
-}
-
-/* What expansion needs to know about DTSTART. */
-struct anchor {
-	int64_t day;        /* day number of DTSTART */
-	int64_t monday;     /* day number of the Monday of DTSTART's week (WKST=MO) */
-	int64_t month;      /* year * 12 + month - 1 */
-	int mday, weekday;  /* DTSTART's day of month, weekday */
-};
-
-/*
- * Candidate days of period k (RFC 5545: the FREQ/INTERVAL set, then BYDAY
- * expanding for WEEKLY/MONTHLY and limiting for DAILY), ascending, into
- * days[31]. Returns how many, or -1 once the period lies past the year 9999.
- */
-static int period_days(const struct rrule *r, const struct anchor *a, int64_t k, int64_t days[31])
-{
-	int nd = 0;
-	int64_t step = k * r->interval;
-
-	switch (r->freq) {
-	case RRULE_DAILY: {
-		int64_t d = a->day + step;
-		if (d >= RRULE_TIME_END / MS_PER_DAY)
-			return -1;
-		if (!r->byday || (r->byday & (1u << weekday_of_day(d))))
-			days[nd++] = d;
-		break;
-	}
-	case RRULE_WEEKLY: {
-		int64_t mon = a->monday + 7 * step;
-		if (mon >= RRULE_TIME_END / MS_PER_DAY)
-			return -1;
-		unsigned mask = r->byday ? r->byday : 1u << a->weekday;
-		for (int w = 0; w < 7; w++)
-			if (mask & (1u << w))
-				days[nd++] = mon + w;
-		break;
-	}
-	case RRULE_MONTHLY: {
-		int64_t mi = a->month + step;
-		struct tq_civil c = {.year = (int)(mi / 12), .month = (int)(mi % 12) + 1, .day = 1};
-		if (mi / 12 > 9999)
-			return -1;
-		int64_t first = day_number(tqtime_from_civil(&c));
-		int dim = tqtime_days_in_month(c.year, c.month);
-		bool any_byday = r->byday != 0;
-		for (int w = 0; w < 7; w++)
-			any_byday = any_byday || r->byday_nth[w];
-		if (!any_byday) {
-			/* RFC 5545 §3.3.10: invalid dates (e.g. 31 April) are ignored, not moved. */
-			if (a->mday <= dim)
-				days[nd++] = first + a->mday - 1;
-			break;
-		}
-		int wd1 = weekday_of_day(first);
-		for (int md = 1; md <= dim; md++) {
-			int w = (wd1 + md - 1) % 7;
-			unsigned nth = (unsigned)(md - 1) / 7;         /* 0 = first */
-			unsigned from_end = (unsigned)(dim - md) / 7;  /* 0 = last */
-			if ((r->byday & (1u << w)) || (r->byday_nth[w] & (1u << nth)) ||
-			    (r->byday_nth[w] & (1u << (5 + from_end))))
-				days[nd++] = first + md - 1;
-		}
-		break;
-	}
-	}
-	return nd;
-}
-
-/* First period that can hold an instance >= from (only used without COUNT). */
-static int64_t first_useful_period(const struct rrule *r, const struct anchor *a, tq_time from)
-{
-	int64_t fday = day_number(from), k = 0;
-	switch (r->freq) {
-	case RRULE_DAILY:
-		k = (fday - a->day) / r->interval;
-		break;
-	case RRULE_WEEKLY:
-		k = ((fday - weekday_of_day(fday) - a->monday) / 7) / r->interval;
-		break;
-	case RRULE_MONTHLY: {
-		struct tq_civil c;
-		tqtime_to_civil(from, &c);
-		k = ((int64_t)c.year * 12 + c.month - 1 - a->month) / r->interval;
-		break;
-	}
-	}
-	/*
-	 * Period k holds from's day and every earlier period ends before it, so k
-	 * is exact; starting one period early costs a few candidates and keeps the
-	 * result independent of how the division rounds at the edge of the grid.
-	 */
-	return k > 1 ? k - 1 : 0;
-}
-
 static bool rule_is_sane(const struct rrule *r)
 {
 	if (r->freq != RRULE_DAILY && r->freq != RRULE_WEEKLY && r->freq != RRULE_MONTHLY)
@@ -448,56 +337,57 @@ static bool rule_is_sane(const struct rrule *r)
 	return true;
 }
 
+/* An instant in libical's terms (UTC, whole seconds, floor). */
+static struct icaltimetype ical_at(tq_time t)
+{
+	time_t sec = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+	return icaltime_from_timet_with_zone(sec, 0, icaltimezone_get_utc_timezone());
+}
+
 int rrule_expand(const struct rrule *r, tq_time dtstart, tq_time from, tq_time to, tq_time *out, size_t max,
 		 size_t *n)
 {
+	char canon[RRULE_FORMAT_BUFSZ];
+	struct icalrecurrencetype rec;
+	icalrecur_iterator *it;
+	struct icaltimetype t;
+
 	if (!n)
 		return TQ_EINVALID;
 	*n = 0;
 	if (!r || (max && !out) || !rule_is_sane(r) || dtstart < 0 || dtstart >= RRULE_TIME_END)
 		return TQ_EINVALID;
-	if (from >= to || max == 0 || from >= RRULE_TIME_END)
+	if (r->until != TQ_TIME_MAX && to > r->until)
+		to = r->until + 1; /* UNTIL is inclusive */
+	if (from < dtstart)
+		from = dtstart;
+	if (from >= to || max == 0)
 		return TQ_OK;
-
-	struct tq_civil c;
-	tqtime_to_civil(dtstart, &c);
-	struct anchor a = {
-		.day = day_number(dtstart),
-		.month = (int64_t)c.year * 12 + c.month - 1,
-		.mday = c.day,
-		.weekday = c.weekday,
-	};
-	a.monday = a.day - a.weekday;
-	tq_time tod = dtstart - a.day * MS_PER_DAY;
-
+	/* libical reads the rule from our canonical text: one grammar, ours, for what is stored. */
+	if (rrule_format(r, canon, sizeof canon))
+		return TQ_EINVALID;
+	rec = icalrecurrencetype_from_string(canon);
+	if (rec.freq == ICAL_NO_RECURRENCE)
+		return TQ_EINTERNAL;
+	/* RFC 5545 §3.3.10 expansion in UTC, whole seconds; DTSTART's milliseconds ride along. */
+	it = icalrecur_iterator_new(rec, ical_at(dtstart));
+	if (!it)
+		return TQ_EINVALID; /* DTSTART beyond the years libical expands (RRULE_LAST_YEAR) */
 	/* COUNT counts from DTSTART, so only a rule without COUNT may jump ahead. */
-	int64_t k = (r->count == 0 && from > dtstart) ? first_useful_period(r, &a, from) : 0;
-	int64_t seen = 0;
-	int empty = 0;
-	int64_t days[31];
-
-	for (;; k++) {
-		int nd = period_days(r, &a, k, days);
-		bool any = false;
-		if (nd < 0)
-			break;
-		for (int i = 0; i < nd; i++) {
-			tq_time t = days[i] * MS_PER_DAY + tod;
-			if (t < dtstart)
-				continue;
-			any = true;
-			seen++;
-			if ((r->count && seen > r->count) || t > r->until || t >= to || t >= RRULE_TIME_END ||
-			    (t >= from && *n == max))
-				return TQ_OK;
-			if (t >= from)
-				out[(*n)++] = t;
-		}
-		if (any)
-			empty = 0;
-		else if (++empty > RRULE_MAX_EMPTY_PERIODS)
-			break;
+	if (r->count == 0 && from > dtstart && !icalrecur_iterator_set_start(it, ical_at(from))) {
+		icalrecur_iterator_free(it);
+		return TQ_OK; /* a window beyond the last year libical expands holds nothing */
 	}
+	for (t = icalrecur_iterator_next(it); !icaltime_is_null_time(t) && *n < max; t = icalrecur_iterator_next(it)) {
+		tq_time at = (tq_time)icaltime_as_timet_with_zone(t, icaltimezone_get_utc_timezone()) * 1000 +
+			     dtstart % 1000;
+		if (at >= to)
+			break;
+		if (at >= from)
+			out[(*n)++] = at;
+	}
+	icalrecur_iterator_free(it);
+	icalmemory_free_ring(); /* libical's per-thread scratch buffers */
 	return TQ_OK;
 }
 

@@ -7,6 +7,8 @@
  * -1MO..-5MO), WKST=MO. Anything else is refused with TQ_EINVALID and a
  * message naming the offending part; nothing is silently ignored.
  *
+ * Parsing, the subset and the canonical text are ours (the contract); the
+ * expansion is libical's recurrence iterator, fed the canonical text.
  * Expansion follows RFC 5545 §3.3.10 in UTC: the time of day comes from
  * DTSTART; MONTHLY without BYDAY keeps DTSTART's day of month and skips months
  * that lack it; WEEKLY weeks start on Monday; DAILY BYDAY filters days.
@@ -26,6 +28,9 @@
 #include "core/tqtime.h"
 
 enum rrule_freq { RRULE_DAILY = 1, RRULE_WEEKLY, RRULE_MONTHLY };
+
+/* The last year libical's recurrence iterator expands (libical 3.0). */
+#define RRULE_LAST_YEAR 2582
 
 /* Room for the longest canonical rule (every BYDAY combination, UNTIL, INTERVAL). */
 #define RRULE_FORMAT_BUFSZ 512
@@ -52,9 +57,11 @@ TQ_MUST_USE int rrule_parse(const char *s, struct rrule *out, char *errbuf, size
 /*
  * Writes the occurrences whose start lies in [from, to), ascending, into
  * out[0..max) and their number into *n. When *n == max there may be more: ask
- * again with from = out[max - 1] + 1. dtstart must lie in years 1970..9999
- * (TQ_EINVALID otherwise). Work is bounded: a rule that can never match again
- * stops after one full 400-year calendar cycle of empty periods.
+ * again with from = out[max - 1] + 1. dtstart must lie in years
+ * 1970..RRULE_LAST_YEAR (TQ_EINVALID otherwise); no occurrence lies after that
+ * year. Work is bounded: libical gives up on a rule that can never match
+ * again, a window after DTSTART is reached directly unless COUNT is given
+ * (then at most TQ_MAX_RRULE_COUNT instances are walked).
  */
 TQ_MUST_USE int rrule_expand(const struct rrule *r, tq_time dtstart, tq_time from, tq_time to,
 			     tq_time *out, size_t max, size_t *n);

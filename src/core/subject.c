@@ -277,8 +277,8 @@ static int read_size(const json_t *body, const char *key, double *out, int *pres
 	int rc = read_number(body, key, key, 0, out, present, err);
 	if (rc || !*present)
 		return rc;
-	if (!(*out > 0) || *out > TQ_MAX_BUFFER_M) {
-		TQ_FIELD_ERROR(err, key, "must be above 0 and at most %g metres", TQ_MAX_BUFFER_M);
+	if (!(*out >= TQ_MIN_BUFFER_M) || *out > TQ_MAX_BUFFER_M) {
+		TQ_FIELD_ERROR(err, key, "must be at least %g and at most %g metres", TQ_MIN_BUFFER_M, TQ_MAX_BUFFER_M);
 		return TQ_EINVALID;
 	}
 	return 0;
@@ -334,7 +334,14 @@ static int read_footprint(struct geo_ctx *geo, const json_t *body, unsigned allo
 		s->footprint = raw;
 		raw = NULL;
 	}
-	if (rc) {
+	if (rc == TQ_ETOOBIG) {
+		TQ_FIELD_ERROR(err, "geometry",
+			       "footprint too complex to buffer by %s: more than %d vertices once edges are cut to "
+			       "%g degrees, or edges folded within the buffer's width of each other; use fewer, "
+			       "shorter edges or split it",
+			       type == GEO_POINT ? "radius_m" : "width_m", TQ_MAX_DENSE_VERTICES, GEO_DENSIFY_DEG);
+		rc = TQ_EINVALID;
+	} else if (rc) {
 		TQ_FIELD_ERROR(err, "geometry", rc == TQ_EINVALID
 				? "the buffered footprint would reach beyond 88 degrees of latitude or across 180 degrees of longitude"
 				: "cannot compute the footprint");

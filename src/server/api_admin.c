@@ -380,8 +380,8 @@ static int track_create(struct req *r)
 	track = json_pack("{s:s, s:s, s:o, s:o}", "id", id, "name", name, "members", members, "settings",
 			  settings_to_json(&settings));
 	api_stamp(r, track);
-	auth_audience_track(track, audience, sizeof audience);
-	if ((rc = stage(r->commit, W_TRACK_NEW, id, track, NULL, NULL, r->now)) ||
+	if ((rc = auth_audience_track(track, audience, sizeof audience)) ||
+	    (rc = stage(r->commit, W_TRACK_NEW, id, track, NULL, NULL, r->now)) ||
 	    (rc = commit_event(r->commit, "track.created", id, audience, track))) {
 		json_decref(track);
 		return req_fail(r, rc, "store failure");
@@ -424,8 +424,8 @@ static int track_update(struct req *r)
 	}
 	json_object_set_new(track, "settings", settings_to_json(&settings));
 	api_bump(r, track);
-	auth_audience_track(track, audience, sizeof audience);
-	if ((rc = stage(r->commit, W_TRACK, r->param[0], track, NULL, NULL, r->now)) ||
+	if ((rc = auth_audience_track(track, audience, sizeof audience)) ||
+	    (rc = stage(r->commit, W_TRACK, r->param[0], track, NULL, NULL, r->now)) ||
 	    (rc = commit_event(r->commit, "track.updated", r->param[0], audience, track))) {
 		req_fail(r, rc, "store failure");
 		goto done;

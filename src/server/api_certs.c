@@ -6,6 +6,7 @@
 #include <string.h>
 #include <zip.h>
 #include "server/api.h"
+#include "server/commit.h"
 #include "server/ca.h"
 #include "server/input.h"
 
@@ -60,7 +61,7 @@ static int certificate_issue(struct req *r)
 	}
 	/* Issuing is recorded in the log, seen by the cell admin only. */
 	payload = json_pack("{s:s, s:o}", "id", u.id, "not_after", app_time_json(r->now + CA_CLIENT_VALIDITY_MS));
-	rc = app_emit(r->app, &r->who, r->now, "user.certificate_issued", NULL, ",@,", payload, NULL);
+	rc = payload ? commit_event(r->commit, "user.certificate_issued", NULL, ",@,", payload) : TQ_ENOMEM;
 	json_decref(payload);
 	if (rc) {
 		rc = req_fail(r, rc, "store failure");
@@ -245,7 +246,7 @@ static int tak_package(struct req *r)
 }
 
 const struct route api_cert_routes[] = {
-	{"POST", "/v1/users/:id/certificate", certificate_issue, ROUTE_WRITE | ROUTE_ADMIN},
+	{"POST", "/v1/users/:id/certificate", certificate_issue, ROUTE_WRITE | ROUTE_STAGED | ROUTE_ADMIN},
 	{"GET", "/v1/users/:id/tak-package", tak_package, ROUTE_ADMIN},
 	{NULL, NULL, NULL, 0},
 };

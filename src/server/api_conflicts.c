@@ -208,6 +208,10 @@ static int check(struct req *r)
 			goto done;
 		s->status = ZONE_IN_FORCE; /* what would it conflict with once in force */
 	}
+	if ((rc = engine_admit(engines_engine(te), s, &fe))) {
+		req_fail_field(r, rc, &fe);
+		goto done;
+	}
 	if ((rc = engine_check(engines_engine(te), s, &fl))) {
 		req_fail(r, rc, "the check failed");
 		goto done;

@@ -12,61 +12,41 @@
  * dispute is still open; "dispute.resolve" at resolve_by fires unless it is
  * resolved or withdrawn. Each escalation sets "escalated": true, appends to
  * "escalations" and emits dispute.escalated for everyone who sees disputes
- * plus mediator and supervisor.
+ * plus mediator and supervisor. The workflow is core/dispute.h; this file
+ * parses, authorises, commits and answers.
  */
 #include "server/api.h"
 
 #include <string.h>
+#include "core/dispute.h"
 #include "core/limits.h"
 #include "server/auth.h"
 #include "server/input.h"
 #include "server/sweeper.h"
+#include "server/wfcommit.h"
 
-#define DISPUTE_KIND_RESPOND "dispute.respond"
-#define DISPUTE_KIND_RESOLVE "dispute.resolve"
 #define DISPUTE_MAX_REFS 32
-
-/* The caller's role in track r->param[0] (a copy), through auth_track_content. */
-static int caller_role(struct req *r, char role[16])
-{
-	json_t *track = NULL;
-	const char *borrowed;
-	int rc = auth_track_content(r, r->param[0], &track, &borrowed);
-	if (rc == TQ_OK)
-		snprintf(role, 16, "%s", borrowed);
-	json_decref(track);
-	return rc;
-}
 
 static const char *const dispute_statuses[] = {"open", "responded", "in_mediation", "resolved", "withdrawn", NULL};
 
-static const char *dispute_status(const json_t *d)
+static int core_fail(struct req *r, int rc, const struct tq_field_error *fe)
 {
-	const char *s = json_string_value(json_object_get(d, "status"));
-	return s ? s : "";
+	if (fe->field[0])
+		return req_fail_field(r, rc, fe);
+	return req_fail(r, rc, "%s", fe->message[0] ? fe->message : tq_err_name(rc));
 }
 
-static int dispute_final(const json_t *d)
+static int dispute_commit(struct app *a, const struct who *w, tq_time now, const json_t *track,
+			  const json_t *before, const struct dispute *d, const struct effects *fx, json_t **out)
 {
-	const char *s = dispute_status(d);
-	return strcmp(s, "resolved") == 0 || strcmp(s, "withdrawn") == 0;
-}
-
-static int dispute_save(struct app *a, const struct who *w, tq_time now, const json_t *track, const json_t *d,
-			const char *event, int oversight)
-{
-	char audience[AUTH_AUDIENCE_MAX];
-	const char *id = json_string_value(json_object_get(d, "id"));
-	const char *tid = json_string_value(json_object_get(track, "id"));
-	int rc = store_obj_put(a->store,
-			       &(struct store_obj_meta){id, tid, "dispute",
-							json_string_value(json_object_get(d, "complainant")),
-							dispute_status(d), 0},
-			       d);
-	if (rc)
-		return rc;
-	auth_audience(track, "dispute", d, oversight, audience, sizeof audience);
-	return app_emit(a, w, now, event, tid, audience, d, NULL);
+	json_t *j = dispute_to_json(d);
+	struct wf_write wr = {DISPUTE_TYPE, d->id, d->track, d->complainant, dispute_status_name(d->status), 0,
+			      before, j};
+	int rc = j ? wfcommit(a, w, now, track, &wr, fx) : TQ_ENOMEM;
+	if (rc == TQ_OK && out)
+		*out = json_incref(j);
+	json_decref(j);
+	return rc;
 }
 
 /* refs: [{type, id}] to objects of this track that the caller sees; 422 otherwise. */
@@ -116,209 +96,122 @@ static int dispute_refs(struct req *r, const char *role, const json_t *in, json_
 
 static int dispute_create(struct req *r)
 {
-	static const char *const writers[] = {"principal", NULL};
-	json_t *body, *track = NULL, *d = NULL, *refs_in = NULL, *refs = NULL;
-	const char *role, *against = NULL, *subject = NULL, *description = NULL;
+	json_t *body, *track = NULL, *refs_in = NULL, *refs = NULL, *out = NULL;
+	const char *role;
+	struct dispute_draft dd = {.track = r->param[0]};
 	struct track_settings settings;
+	struct vis_track members;
+	struct dispute d = {0};
+	struct effects fx;
+	struct tq_field_error fe = {{0}, {0}};
+	struct actor by = wf_actor(&r->who);
 	char id[APP_ID_BUFSZ];
 	int rc;
 
 	if ((rc = auth_track_content(r, r->param[0], &track, &role)))
 		return rc;
-	if ((rc = auth_require_role(r, role, writers, "open disputes")) || (rc = req_object(r, &body)) ||
-	    (rc = in_string(r, body, "against", 1, 8, &against)) ||
-	    (rc = in_string(r, body, "subject", 1, TQ_MAX_NAME_BYTES, &subject)) ||
-	    (rc = in_string(r, body, "description", 1, TQ_MAX_TEXT_BYTES, &description)) ||
-	    (rc = in_array(r, body, "refs", 0, DISPUTE_MAX_REFS, &refs_in)))
-		goto done;
-	if (!subject[0]) {
-		struct tq_field_error fe = {"subject", "must not be empty"};
-		rc = req_fail_field(r, TQ_EINVALID, &fe);
+	if (!dispute_may_open(vis_role_parse(role))) {
+		rc = req_fail(r, TQ_EFORBIDDEN, "a %s may not open disputes", role);
 		goto done;
 	}
-	const char *against_role = app_member_role(track, against);
-	struct tq_field_error fe = {"against", ""};
-	if (!against_role)
-		TQ_FIELD_ERROR(&fe, "against", "party '%s' is not a member of this track", against);
-	else if (strcmp(against, r->who.party) == 0)
-		TQ_FIELD_ERROR(&fe, "against", "a dispute is against another party");
-	else if (!auth_sees(against_role, against, "dispute", NULL))
-		TQ_FIELD_ERROR(&fe, "against", "party '%s' (%s) cannot see disputes", against, against_role);
-	if (fe.message[0]) {
-		rc = req_fail_field(r, TQ_EINVALID, &fe);
+	if ((rc = req_object(r, &body)) || (rc = in_string(r, body, "against", 1, 8, &dd.against)) ||
+	    (rc = in_string(r, body, "subject", 1, TQ_MAX_NAME_BYTES, &dd.subject)) ||
+	    (rc = in_string(r, body, "description", 1, TQ_MAX_TEXT_BYTES, &dd.description)) ||
+	    (rc = in_array(r, body, "refs", 0, DISPUTE_MAX_REFS, &refs_in)))
+		goto done;
+	if ((rc = vis_track_from_json(track, &members)) || (rc = app_track_settings(track, &settings))) {
+		req_fail(r, rc, "bad track settings");
+		goto done;
+	}
+	app_new_id("dsp", r->now, id);
+	dd.id = id;
+	/* Refused before the refs are looked up in the store (422 either way). */
+	if ((rc = dispute_open(&members, &settings, &dd, &by, r->now, &d, &fx, &fe))) {
+		core_fail(r, rc, &fe);
 		goto done;
 	}
 	if (refs_in) {
 		if ((rc = dispute_refs(r, role, refs_in, &refs)))
 			goto done;
-	} else {
-		refs = json_array();
+		json_object_set_new(d.doc, "refs", refs);
 	}
-	if ((rc = app_track_settings(track, &settings))) {
-		req_fail(r, rc, "bad track settings");
-		goto done;
-	}
-	tq_time respond_by = r->now + settings.dispute_response_ms;
-	tq_time resolve_by = r->now + settings.dispute_resolution_ms;
-
-	app_new_id("dsp", r->now, id);
-	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:[]}", "id", id, "track", r->param[0],
-		      "complainant", r->who.party, "against", against, "subject", subject, "description", description,
-		      "refs", refs, "status", "open", "respond_by", app_time_json(respond_by), "resolve_by",
-		      app_time_json(resolve_by), "escalated", 0, "escalations");
-	refs = NULL;
-	if (!d) {
-		rc = req_fail(r, TQ_ENOMEM, "out of memory");
-		goto done;
-	}
-	api_stamp(r, d);
-	if ((rc = dispute_save(r->app, &r->who, r->now, track, d, "dispute.opened", 0)) ||
-	    (rc = sweeper_schedule(r->app, r->param[0], id, DISPUTE_KIND_RESPOND, respond_by)) ||
-	    (rc = sweeper_schedule(r->app, r->param[0], id, DISPUTE_KIND_RESOLVE, resolve_by))) {
+	if ((rc = dispute_commit(r->app, &r->who, r->now, track, NULL, &d, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
 	snprintf(r->location, sizeof r->location, "/v1/tracks/%s/disputes/%s", r->param[0], id);
-	req_json(r, 201, d);
-	d = NULL;
+	req_json(r, 201, out);
 done:
-	json_decref(refs);
-	json_decref(d);
+	dispute_free(&d);
 	json_decref(track);
 	return rc;
 }
 
-static int dispute_load(struct req *r, const char *role, json_t **out)
+static int dispute_step_route(struct req *r, enum dispute_step step)
 {
-	return auth_object(r, role, "dispute", r->param[1], "dispute", out);
-}
-
-enum dispute_step { STEP_RESPOND, STEP_MEDIATE, STEP_RESOLVE, STEP_WITHDRAW };
-
-static const struct {
-	const char *verb;       /* for messages */
-	const char *to;         /* the new status */
-	const char *event;
-	const char *text_field; /* optional free text the step records (required for resolve) */
-} dispute_steps[] = {
-	[STEP_RESPOND] = {"respond to", "responded", "dispute.responded", "response"},
-	[STEP_MEDIATE] = {"mediate", "in_mediation", "dispute.mediation", "note"},
-	[STEP_RESOLVE] = {"resolve", "resolved", "dispute.resolved", "outcome"},
-	[STEP_WITHDRAW] = {"withdraw", "withdrawn", "dispute.withdrawn", "reason"},
-};
-
-/* 403 unless the caller may take this step (checked before the state: rule 8). */
-static int dispute_may(struct req *r, const char *role, const json_t *d, enum dispute_step step)
-{
-	static const char *const overseers[] = {"mediator", "supervisor", NULL};
-	const char *party = NULL, *who = NULL;
-	switch (step) {
-	case STEP_RESPOND:
-		party = json_string_value(json_object_get(d, "against"));
-		who = "the party complained against";
-		break;
-	case STEP_WITHDRAW:
-		party = json_string_value(json_object_get(d, "complainant"));
-		who = "the complainant";
-		break;
-	case STEP_MEDIATE:
-		return auth_require_role(r, role, overseers, "mediate disputes");
-	case STEP_RESOLVE:
-		return auth_require_role(r, role, overseers, "resolve disputes");
-	}
-	if (!party || strcmp(party, r->who.party) != 0)
-		return req_fail(r, TQ_EFORBIDDEN, "only %s (%s) may %s this dispute", who, party ? party : "?",
-				dispute_steps[step].verb);
-	return TQ_OK;
-}
-
-/* 409 unless the dispute's state allows the step. */
-static int dispute_state_ok(struct req *r, const json_t *d, enum dispute_step step)
-{
-	const char *s = dispute_status(d);
-	int ok;
-	switch (step) {
-	case STEP_RESPOND:
-		ok = strcmp(s, "open") == 0;
-		break;
-	case STEP_MEDIATE:
-		ok = strcmp(s, "open") == 0 || strcmp(s, "responded") == 0;
-		break;
-	default:
-		ok = !dispute_final(d);
-		break;
-	}
-	if (ok)
-		return TQ_OK;
-	return req_fail(r, TQ_ECONFLICT, "cannot %s a dispute that is %s", dispute_steps[step].verb, s);
-}
-
-static int dispute_act(struct req *r, enum dispute_step step)
-{
-	json_t *body, *track = NULL, *d = NULL;
+	json_t *body, *track = NULL, *stored = NULL, *out = NULL;
 	const char *role, *text = NULL;
+	struct dispute d = {0};
+	struct effects fx;
+	struct tq_field_error fe = {{0}, {0}};
+	struct actor by = wf_actor(&r->who);
+	enum vis_role vr;
 	int rc;
 
-	if ((rc = auth_track_content(r, r->param[0], &track, &role)) || (rc = dispute_load(r, role, &d)) ||
-	    (rc = dispute_may(r, role, d, step)) || (rc = dispute_state_ok(r, d, step)) ||
-	    (rc = req_object(r, &body)) ||
-	    (rc = in_string(r, body, dispute_steps[step].text_field, step == STEP_RESOLVE, TQ_MAX_TEXT_BYTES,
+	if ((rc = auth_track_content(r, r->param[0], &track, &role)) ||
+	    (rc = auth_object(r, role, DISPUTE_TYPE, r->param[1], "dispute", &stored)))
+		goto done;
+	vr = vis_role_parse(role);
+	if ((rc = dispute_from_json(stored, &d))) {
+		req_fail(r, TQ_EINTERNAL, "a stored dispute is unreadable");
+		goto done;
+	}
+	/* 403, then 409, before the body is looked at (rules 7, 8). */
+	if ((rc = dispute_may(&d, step, vr, r->who.party, &fe))) {
+		core_fail(r, rc, &fe);
+		goto done;
+	}
+	if ((rc = req_object(r, &body)) ||
+	    (rc = in_string(r, body, dispute_step_field(step), step == DISPUTE_STEP_RESOLVE, TQ_MAX_TEXT_BYTES,
 			    &text)) ||
-	    (rc = in_if_match(r, json_integer_value(json_object_get(d, "version")))))
+	    (rc = in_if_match(r, d.stamp.version)))
 		goto done;
-	if (step == STEP_RESOLVE && !text[0]) {
-		struct tq_field_error fe = {"outcome", "must not be empty"};
-		rc = req_fail_field(r, TQ_EINVALID, &fe);
+	if ((rc = dispute_act(&d, step, vr, &by, text, r->now, &fx, &fe))) {
+		core_fail(r, rc, &fe);
 		goto done;
 	}
-	json_object_set_new(d, "status", json_string(dispute_steps[step].to));
-	if (text)
-		json_object_set_new(d, dispute_steps[step].text_field, json_string(text));
-	json_t *hist = json_object_get(d, "history");
-	if (!json_is_array(hist)) {
-		hist = json_array();
-		json_object_set_new(d, "history", hist);
-	}
-	json_array_append_new(hist, json_pack("{s:s, s:o, s:o}", "status", dispute_steps[step].to, "by",
-					       app_who_json(&r->who), "at", app_time_json(r->now)));
-	api_bump(r, d);
-	/* Deadlines that can no longer be missed are dropped. */
-	if (step == STEP_RESPOND || step == STEP_MEDIATE || dispute_final(d))
-		rc = store_deadline_clear(r->app->store, r->param[1], DISPUTE_KIND_RESPOND);
-	if (rc == TQ_OK && dispute_final(d))
-		rc = store_deadline_clear(r->app->store, r->param[1], DISPUTE_KIND_RESOLVE);
-	if (rc || (rc = dispute_save(r->app, &r->who, r->now, track, d, dispute_steps[step].event, 0))) {
+	if ((rc = dispute_commit(r->app, &r->who, r->now, track, stored, &d, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
-	req_json(r, 200, d);
-	d = NULL;
+	req_json(r, 200, out);
 done:
-	json_decref(d);
+	dispute_free(&d);
+	json_decref(stored);
 	json_decref(track);
 	return rc;
 }
 
 static int dispute_respond(struct req *r)
 {
-	return dispute_act(r, STEP_RESPOND);
+	return dispute_step_route(r, DISPUTE_STEP_RESPOND);
 }
 static int dispute_mediate(struct req *r)
 {
-	return dispute_act(r, STEP_MEDIATE);
+	return dispute_step_route(r, DISPUTE_STEP_MEDIATE);
 }
 static int dispute_resolve(struct req *r)
 {
-	return dispute_act(r, STEP_RESOLVE);
+	return dispute_step_route(r, DISPUTE_STEP_RESOLVE);
 }
 static int dispute_withdraw(struct req *r)
 {
-	return dispute_act(r, STEP_WITHDRAW);
+	return dispute_step_route(r, DISPUTE_STEP_WITHDRAW);
 }
 
 static int dispute_get(struct req *r)
 {
-	return auth_answer_object(r, "dispute", "dispute");
+	return auth_answer_object(r, DISPUTE_TYPE, "dispute");
 }
 
 struct dispute_filter {
@@ -326,33 +219,41 @@ struct dispute_filter {
 	json_t *items;
 };
 
-static int dispute_collect(void *ctx, json_t *d)
+static int dispute_collect(void *ctx, json_t *j)
 {
 	struct dispute_filter *f = ctx;
-	const char *c = json_string_value(json_object_get(d, "complainant"));
-	const char *a = json_string_value(json_object_get(d, "against"));
-	if (f->status && strcmp(f->status, dispute_status(d)) != 0)
-		return 0;
-	if (f->party && !(c && strcmp(c, f->party) == 0) && !(a && strcmp(a, f->party) == 0))
-		return 0;
-	json_array_append(f->items, d);
+	struct dispute d;
+	int take;
+	if (dispute_from_json(j, &d))
+		return TQ_EINTERNAL;
+	take = (!f->status || strcmp(f->status, dispute_status_name(d.status)) == 0) &&
+	       (!f->party || strcmp(d.complainant, f->party) == 0 || strcmp(d.against, f->party) == 0);
+	dispute_free(&d);
+	if (take)
+		json_array_append(f->items, j);
 	return 0;
 }
 
 static int dispute_list(struct req *r)
 {
-	char role[16];
+	json_t *track;
+	const char *role;
 	struct dispute_filter f = {NULL, req_query(r, "party"), NULL};
 	int rc;
 
-	if ((rc = caller_role(r, role)))
+	if ((rc = auth_track_content(r, r->param[0], &track, &role)))
 		return rc;
-	if (!auth_sees(role, r->who.party, "dispute", NULL))
-		return req_fail(r, TQ_EFORBIDDEN, "a %s may not read disputes", role);
+	/* The caller sees the track but may never see one in it: 403, not an
+	 * empty list that would read as "none" (docs/meetings.md). */
+	rc = vis_reads_type(vis_role_parse(role), DISPUTE_TYPE) ? TQ_OK
+						       : req_fail(r, TQ_EFORBIDDEN, "a %s may not read disputes", role);
+	json_decref(track);
+	if (rc)
+		return rc;
 	if ((rc = in_query_enum(r, "status", dispute_statuses, &f.status)))
 		return rc;
 	f.items = json_array();
-	if ((rc = store_obj_scan(r->app->store, r->param[0], "dispute", NULL, 0, 0, dispute_collect, &f))) {
+	if ((rc = store_obj_scan(r->app->store, r->param[0], DISPUTE_TYPE, NULL, 0, 0, dispute_collect, &f))) {
 		json_decref(f.items);
 		return req_fail(r, rc, "store failure");
 	}
@@ -362,46 +263,35 @@ static int dispute_list(struct req *r)
 /* Deadlines "dispute.respond" and "dispute.resolve": a missed one escalates. */
 int api_dispute_escalate(struct app *a, const struct store_deadline *dl, tq_time now)
 {
-	json_t *track = NULL, *d = NULL;
-	int respond = strcmp(dl->kind, DISPUTE_KIND_RESPOND) == 0;
+	json_t *track = NULL, *stored = NULL;
+	struct dispute d = {0};
+	struct effects fx;
 	int rc = app_track(a, dl->track, &track);
 	if (rc == TQ_OK)
-		rc = store_obj_get(a->store, dl->track, "dispute", dl->object_id, &d);
+		rc = store_obj_get(a->store, dl->track, DISPUTE_TYPE, dl->object_id, &stored);
 	if (rc == TQ_ENOTFOUND) {
 		rc = TQ_OK;
 		goto done;
 	}
-	if (rc)
+	if (rc || (rc = dispute_from_json(stored, &d)))
 		goto done;
-	/* The state decides, not the deadline row: a step that raced the
-	 * deadline in an earlier transaction has already made it moot. */
-	if (respond ? strcmp(dispute_status(d), "open") != 0 : dispute_final(d))
-		goto done;
-	json_object_set_new(d, "escalated", json_true());
-	json_t *esc = json_object_get(d, "escalations");
-	if (!json_is_array(esc)) {
-		esc = json_array();
-		json_object_set_new(d, "escalations", esc);
-	}
-	json_array_append_new(esc, json_pack("{s:s, s:O, s:o}", "missed", respond ? "respond_by" : "resolve_by",
-					     "due", json_object_get(d, respond ? "respond_by" : "resolve_by"), "at",
-					     app_time_json(now)));
-	json_object_set_new(d, "version", json_integer(json_integer_value(json_object_get(d, "version")) + 1));
-	json_object_set_new(d, "updated_at", app_time_json(now));
-	rc = dispute_save(a, &sweeper_who, now, track, d, "dispute.escalated", 1);
+	dispute_deadline(&d, dl->kind, now, &fx);
+	if (fx.nev)
+		rc = dispute_commit(a, &sweeper_who, now, track, stored, &d, &fx, NULL);
 done:
-	json_decref(d);
+	dispute_free(&d);
+	json_decref(stored);
 	json_decref(track);
 	return rc;
 }
 
 const struct route api_dispute_routes[] = {
-	{"POST", "/v1/tracks/:t/disputes", dispute_create, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/disputes", dispute_create, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/disputes", dispute_list, 0},
 	{"GET", "/v1/tracks/:t/disputes/:id", dispute_get, 0},
-	{"POST", "/v1/tracks/:t/disputes/:id/respond", dispute_respond, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/disputes/:id/mediate", dispute_mediate, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/disputes/:id/resolve", dispute_resolve, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/disputes/:id/withdraw", dispute_withdraw, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/disputes/:id/respond", dispute_respond, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes/:id/mediate", dispute_mediate, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes/:id/resolve", dispute_resolve, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes/:id/withdraw", dispute_withdraw, ROUTE_WRITE | ROUTE_STAGED},
 	{NULL, NULL, NULL, 0},
 };

@@ -67,6 +67,9 @@ struct app {
 	size_t max_body;
 	/* the batch whose transaction is open (commit_open), if any */
 	struct commit *open_batch;
+	/* The batch of the write request being handled (router.c sets it around the
+	 * handler, under the lock); wfcommit.c stages into it. */
+	struct commit *staging;
 	/* called after a commit that set a deadline (the sweeper's wake-up) */
 	void (*deadlines_changed)(void *app);
 	app_event_sink sink;

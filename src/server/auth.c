@@ -6,8 +6,23 @@
 
 static int track_lookup(struct req *r, const char *track_id, json_t **track, const char **role)
 {
-	int rc = app_track(r->app, track_id, track);
+	char member_role[16];
+	int rc;
 	*role = NULL;
+	*track = NULL;
+	/* Membership first, by an index lookup that costs the same for a track
+	 * that does not exist: only a member's request loads (and parses) the
+	 * track, so its existence does not show in the time of the answer. */
+	if (strcmp(r->who.role, "admin") != 0) {
+		rc = r->who.party[0] ? store_track_role(r->app->store, track_id, r->who.party, member_role,
+							 sizeof member_role)
+				     : TQ_ENOTFOUND;
+		if (rc == TQ_ENOTFOUND)
+			return req_fail(r, TQ_ENOTFOUND, "no such track");
+		if (rc)
+			return req_fail(r, rc, "store failure");
+	}
+	rc = app_track(r->app, track_id, track);
 	if (rc == TQ_ENOTFOUND)
 		return req_fail(r, TQ_ENOTFOUND, "no such track");
 	if (rc)
@@ -42,56 +57,9 @@ int auth_track_content(struct req *r, const char *track_id, json_t **track, cons
 	return TQ_OK;
 }
 
-static int message_addressed_to(const json_t *msg, const char *party)
-{
-	const json_t *to = json_object_get(msg, "to");
-	size_t i;
-	json_t *p;
-	if (json_is_string(to))
-		return strcmp(json_string_value(to), "all") == 0;
-	json_array_foreach(to, i, p) {
-		if (json_is_string(p) && strcmp(json_string_value(p), party) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static int sent_by(const json_t *obj, const char *party)
-{
-	const char *from = json_string_value(json_object_get(json_object_get(obj, "created_by"), "party"));
-	return from && strcmp(from, party) == 0;
-}
-
-static int is_meeting_type(const char *type)
-{
-	return strcmp(type, "meeting") == 0 || strcmp(type, "minutes") == 0 || strcmp(type, "action") == 0;
-}
-
 int auth_sees(const char *role, const char *party, const char *type, const json_t *obj)
 {
-	if (!role || !party)
-		return 0;
-	int full = strcmp(role, "mediator") == 0 || strcmp(role, "supervisor") == 0;
-	if (strcmp(type, "message") == 0) {
-		if (full)
-			return 1;
-		if (strcmp(role, "principal") == 0 || strcmp(role, "host") == 0)
-			return message_addressed_to(obj, party) || sent_by(obj, party);
-		return 0;
-	}
-	if (full || strcmp(role, "principal") == 0)
-		return 1;
-	if (strcmp(role, "host") == 0)
-		return is_meeting_type(type);
-	if (strcmp(role, "observer") == 0) {
-		if (is_meeting_type(type))
-			return 1;
-		if (strcmp(type, "zone") == 0) {
-			const char *status = json_string_value(json_object_get(obj, "status"));
-			return status && strcmp(status, "in_force") == 0;
-		}
-	}
-	return 0;
+	return vis_sees(vis_role_parse(role), party, type, obj);
 }
 
 int auth_object(struct req *r, const char *role, const char *type, const char *id, const char *what,
@@ -121,58 +89,24 @@ int auth_answer_object(struct req *r, const char *type, const char *what)
 	return rc;
 }
 
-static void audience_add(char *out, size_t len, const char *party)
+int auth_audience(const json_t *track, const char *type, const json_t *before, const json_t *after, int oversight,
+		  char *out, size_t len)
 {
-	size_t used = strlen(out);
-	char needle[24];
-	snprintf(needle, sizeof needle, ",%s,", party);
-	if (strstr(out, needle))
-		return;
-	if (used == 0)
-		snprintf(out, len, ",%s,", party);
-	else if (used + strlen(party) + 2 <= len)
-		snprintf(out + used, len - used, "%s,", party);
+	struct vis_track t;
+	int rc = vis_track_from_json(track, &t);
+	return rc ? rc : vis_audience(&t, type, before, after, oversight, out, len);
 }
 
-void auth_audience(const json_t *track, const char *type, const json_t *obj, int oversight, char *out, size_t len)
+int auth_audience_track(const json_t *track, char *out, size_t len)
 {
-	size_t i;
-	json_t *m;
-	out[0] = '\0';
-	json_array_foreach(json_object_get(track, "members"), i, m) {
-		const char *party = json_string_value(json_object_get(m, "party"));
-		const char *role = json_string_value(json_object_get(m, "role"));
-		int overseer = role && (strcmp(role, "mediator") == 0 || strcmp(role, "supervisor") == 0);
-		if (party && (auth_sees(role, party, type, obj) || (oversight && overseer)))
-			audience_add(out, len, party);
-	}
-	if (!out[0])
-		snprintf(out, len, ",");
-}
-
-void auth_audience_track(const json_t *track, char *out, size_t len)
-{
-	size_t i;
-	json_t *m;
-	snprintf(out, len, ",@,");
-	json_array_foreach(json_object_get(track, "members"), i, m) {
-		const char *party = json_string_value(json_object_get(m, "party"));
-		if (party)
-			audience_add(out, len, party);
-	}
+	struct vis_track t;
+	int rc = vis_track_from_json(track, &t);
+	return rc ? rc : vis_audience_track(&t, out, len);
 }
 
 int auth_event_visible(const struct who *w, const char *audience)
 {
-	char needle[24];
-	if (strcmp(audience, "*") == 0)
-		return 1;
-	if (strcmp(w->role, "admin") == 0)
-		return strstr(audience, ",@,") != NULL;
-	if (!w->party[0])
-		return 0;
-	snprintf(needle, sizeof needle, ",%s,", w->party);
-	return strstr(audience, needle) != NULL;
+	return vis_event_visible(strcmp(w->role, "admin") == 0, w->party, audience);
 }
 
 int auth_require_role(struct req *r, const char *role, const char *const *allowed, const char *what)

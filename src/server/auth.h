@@ -5,6 +5,9 @@
  * A track the caller's party is not in answers 404, like one that does not
  * exist. The cell admin sees every track's metadata but no track content (403).
  *
+ * The rules themselves are pure functions in core/visibility.h (unit-tested
+ * against the roles table); this module applies them to requests.
+ *
  * Events carry an audience tag computed here when they are emitted:
  * ",IL,SY,US," lists the parties that may see the event; "@" in the list
  * stands for the cell admin; "*" alone means every authenticated user.
@@ -14,9 +17,10 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include "core/visibility.h"
 #include "server/http.h"
 
-#define AUTH_AUDIENCE_MAX 512
+#define AUTH_AUDIENCE_MAX VIS_AUDIENCE_MAX
 #define AUTH_SESSION_COOKIE "tansiq_session"
 #define AUTH_CSRF_HEADER "X-CSRF-Token"
 #define AUTH_CSRF_BUFSZ 48
@@ -47,11 +51,14 @@ TQ_MUST_USE int auth_object(struct req *r, const char *role, const char *type, c
  * object if the caller sees it: the whole of most "get one" handlers. */
 TQ_MUST_USE int auth_answer_object(struct req *r, const char *type, const char *what);
 
-/* Audience tag for an event about obj of type in track. oversight=1 adds the
- * mediator and supervisor whatever the object (escalations, lapses). */
-void auth_audience(const json_t *track, const char *type, const json_t *obj, int oversight, char *out, size_t len);
+/* Audience tag for an event about an object of type in track that changed
+ * from `before` (NULL: new) to `after`: everyone who saw either state.
+ * oversight=1 adds the mediator and supervisor whatever the object
+ * (escalations, lapses). TQ_ETOOBIG / TQ_EINVALID instead of a cut list. */
+TQ_MUST_USE int auth_audience(const json_t *track, const char *type, const json_t *before, const json_t *after,
+			      int oversight, char *out, size_t len);
 /* Audience tag for track metadata events (members and the cell admin). */
-void auth_audience_track(const json_t *track, char *out, size_t len);
+TQ_MUST_USE int auth_audience_track(const json_t *track, char *out, size_t len);
 
 /* Whether the caller may see an event with this audience tag. */
 int auth_event_visible(const struct who *w, const char *audience);

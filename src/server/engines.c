@@ -192,6 +192,13 @@ void engines_mark_stale(struct app *a, const char *track)
 			g->t[i]->stale = 1;
 }
 
+int engines_admit(struct app *a, const char *track, const struct subject *s, struct tq_field_error *err)
+{
+	struct track_engine *te;
+	int rc = engines_get(a, track, &te);
+	return rc ? rc : engine_admit(te->engine, s, err);
+}
+
 int engines_get(struct app *a, const char *track, struct track_engine **out)
 {
 	struct engines *g = registry(a);

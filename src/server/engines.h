@@ -48,6 +48,9 @@ void engines_guard(struct commit *c, struct track_engine *te);
 /* Parses a zone/deployment/activity body (candidate or stored). For stored
  * objects pass the object: its "status" (zones) is honoured.
  * *out owned (subject_free with engines_geo). */
+/* engine_admit for a candidate of `track` (422 with a reason past the work
+ * bounds of core/limits.h). */
+TQ_MUST_USE int engines_admit(struct app *a, const char *track, const struct subject *s, struct tq_field_error *err);
 TQ_MUST_USE int engines_subject(struct app *a, enum subject_type t, const json_t *obj, const char *id,
 				const char *party, tq_time now, struct subject **out, struct tq_field_error *err);
 

@@ -9,6 +9,12 @@
 #include "core/conflict.h"
 #include "server/auth.h"
 
+/* engine_overlaps: the geometry of findings whose key has no conflict yet. */
+static int want_unknown(void *ud, const char *key)
+{
+	return cmap_by_key(ud, key) == NULL;
+}
+
 int reconcile_conflict_save(struct commit *c, const json_t *track, json_t *conflict, const char *event)
 {
 	char audience[AUTH_AUDIENCE_MAX];
@@ -16,8 +22,8 @@ int reconcile_conflict_save(struct commit *c, const json_t *track, json_t *confl
 	if (json_unpack(conflict, "{s:s, s:s}", "id", &m.id, "status", &m.status) ||
 	    json_unpack((json_t *)track, "{s:s}", "id", &m.track))
 		return TQ_EINTERNAL;
-	auth_audience(track, "conflict", conflict, 0, audience, sizeof audience);
-	return commit_record(c, &m, conflict, event, audience);
+	int rc = auth_audience(track, "conflict", NULL, conflict, 0, audience, sizeof audience);
+	return rc ? rc : commit_record(c, &m, conflict, event, audience);
 }
 
 static int cmp_json_str(const void *pa, const void *pb)
@@ -264,7 +270,10 @@ int reconcile_apply(struct commit *batch, struct track_engine *te, const struct 
 	}
 	nlists = 1;
 	finding_list_init(&lists[0]);
-	if (me && (rc = engine_check(engine, me, &lists[0])))
+	/* Step 3 keeps a known key's stored conflict as it is: only new findings
+	 * need their overlap geometry (the costly part of a busy check). */
+	const struct engine_overlaps unknown = {want_unknown, map};
+	if (me && (rc = engine_check_some(engine, me, &unknown, &lists[0])))
 		goto fail;
 	if (ch->type == SUBJECT_DEPLOYMENT) {
 		for (size_t i = 0; i < map->n; i++)
@@ -285,7 +294,8 @@ int reconcile_apply(struct commit *batch, struct track_engine *te, const struct 
 			for (size_t z = 0; z < zones.n; z++) {
 				const struct subject *zs = engine_get(engine, zones.v[z]);
 				finding_list_init(&lists[nlists++]);
-				if (zs && zs->status == ZONE_IN_FORCE && (rc = engine_check(engine, zs, &lists[nlists - 1])))
+				if (zs && zs->status == ZONE_IN_FORCE &&
+				    (rc = engine_check_some(engine, zs, &unknown, &lists[nlists - 1])))
 					goto fail;
 			}
 		}

@@ -212,7 +212,9 @@ static int run_write(struct req *r, const struct route *rt, const char *idem)
 			rc = req_fail(r, rc, "the store is busy");
 			break;
 		}
+		r->app->staging = r->commit; /* wfcommit.c stages into it */
 		rc = rt->fn(r);
+		r->app->staging = NULL;
 		if (rc == TQ_OK && r->status >= 200 && r->status < 300 && idem)
 			rc = idem_record(r, idem);
 		if (rc != TQ_OK || r->status >= 300)

@@ -25,8 +25,13 @@ int subjects_stage(struct commit *c, const json_t *track, struct track_engine *t
 		goto fail;
 	}
 	struct store_obj_meta m = {id, tid, subject_type_name(t), party, status, 0};
-	auth_audience(track, m.type, obj, 0, audience, sizeof audience);
-	if ((rc = commit_record(c, &m, obj, ch->event, audience)) ||
+	/* The audience is everyone who saw the object before or sees it after. */
+	json_t *before = NULL;
+	rc = commit_get(c, tid, m.type, id, &before);
+	if (rc == TQ_OK || rc == TQ_ENOTFOUND)
+		rc = auth_audience(track, m.type, before, obj, 0, audience, sizeof audience);
+	json_decref(before);
+	if (rc || (rc = commit_record(c, &m, obj, ch->event, audience)) ||
 	    (ch->clear_deadlines && (rc = commit_deadline_clear(c, id, NULL))))
 		goto fail;
 	for (size_t i = 0; i < ch->nset; i++)
@@ -82,6 +87,12 @@ int subjects_parse(struct req *r, enum subject_type t, const json_t *obj, const 
 {
 	struct tq_field_error fe = {{0}, {0}};
 	int rc = engines_subject(r->app, t, obj, id, r->who.party, r->now, out, &fe);
+	/* Bounded work (core/limits.h): a footprint too costly to buffer or that
+	 * meets too many volumes is refused here, before any check runs. */
+	if (rc == TQ_OK && (rc = engines_admit(r->app, r->param[0], *out, &fe))) {
+		subject_free(engines_geo(r->app), *out);
+		*out = NULL;
+	}
 	return rc ? req_fail_field(r, rc, &fe) : TQ_OK;
 }
 

@@ -34,6 +34,7 @@ struct store_ops {
 	int (*party_all)(struct store *s, json_t **out);
 	int (*track_put)(struct store *s, const char *id, const json_t *body, int insert);
 	int (*track_get)(struct store *s, const char *id, json_t **out);
+	int (*track_role)(struct store *s, const char *track, const char *party, char *role, size_t len);
 	int (*track_all)(struct store *s, json_t **out);
 	int (*obj_put)(struct store *s, const struct store_obj_meta *m, const json_t *body);
 	int (*obj_get)(struct store *s, const char *track, const char *type, const char *id, json_t **out);

@@ -67,6 +67,19 @@ static const char *const pg_migrations[] = {
 	"CREATE TABLE idempotency(user_id TEXT NOT NULL, key TEXT NOT NULL, body_hash BYTEA NOT NULL,"
 	"  status INTEGER NOT NULL, response TEXT NOT NULL, created_at BIGINT NOT NULL,"
 	"  PRIMARY KEY(user_id, key));",
+	/* 1 → 2: who is in which track, kept by a trigger from tracks.body, so that
+	 * membership is one index lookup (store_track_role). */
+	"CREATE TABLE track_members(track TEXT NOT NULL, party TEXT NOT NULL, role TEXT NOT NULL,"
+	"  PRIMARY KEY(track, party));"
+	"INSERT INTO track_members SELECT t.id, m->>'party', m->>'role'"
+	"  FROM tracks t, jsonb_array_elements(t.body::jsonb->'members') m ON CONFLICT DO NOTHING;"
+	"CREATE FUNCTION tansiq_track_members() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  DELETE FROM track_members WHERE track=NEW.id;"
+	"  INSERT INTO track_members SELECT NEW.id, m->>'party', m->>'role'"
+	"  FROM jsonb_array_elements(NEW.body::jsonb->'members') m ON CONFLICT DO NOTHING;"
+	"  RETURN NEW; END $$;"
+	"CREATE TRIGGER tracks_members AFTER INSERT OR UPDATE OF body ON tracks"
+	"  FOR EACH ROW EXECUTE FUNCTION tansiq_track_members();",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -546,6 +559,22 @@ static int pg_track_get(struct store *base, const char *id, json_t **out)
 	return get_body(PG(base), "SELECT body FROM tracks WHERE id=$1", &p, out);
 }
 
+static int pg_track_role(struct store *base, const char *track, const char *party, char *role, size_t len)
+{
+	struct pg_params p = {0};
+	PGresult *res;
+	int rc;
+	p_text(&p, track);
+	p_text(&p, party);
+	if ((rc = pg_run(PG(base), "SELECT role FROM track_members WHERE track=$1 AND party=$2", &p, &res)))
+		return rc;
+	rc = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? TQ_OK : TQ_ENOTFOUND;
+	if (rc == TQ_OK)
+		cell_copy(res, 0, 0, role, len);
+	PQclear(res);
+	return rc;
+}
+
 static int pg_track_all(struct store *base, json_t **out)
 {
 	return all_bodies(PG(base), "SELECT body FROM tracks ORDER BY id COLLATE \"C\"", out);
@@ -999,6 +1028,7 @@ static const struct store_ops pg_ops = {
 	.party_all = pg_party_all,
 	.track_put = pg_track_put,
 	.track_get = pg_track_get,
+	.track_role = pg_track_role,
 	.track_all = pg_track_all,
 	.obj_put = pg_obj_put,
 	.obj_get = pg_obj_get,

@@ -16,6 +16,7 @@ struct sqlite_store {
 	struct store base; /* first: the backend-neutral part (backend.h) */
 	sqlite3 *db;
 	int in_tx;
+	sqlite3_stmt *node_read; /* node_get's statement, prepared once (proofs read ~2 log2 n nodes) */
 };
 #define SQ(b) ((struct sqlite_store *)(b))
 
@@ -42,6 +43,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE idempotency(user_id TEXT NOT NULL, key TEXT NOT NULL, body_hash BLOB NOT NULL,"
 	"  status INTEGER NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(user_id, key));",
+	/* 1 → 2: who is in which track, kept by triggers from tracks.body, so that
+	 * membership is one index lookup (store_track_role). */
+	"CREATE TABLE track_members(track TEXT NOT NULL, party TEXT NOT NULL, role TEXT NOT NULL,"
+	"  PRIMARY KEY(track, party)) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO track_members SELECT t.id, json_extract(m.value,'$.party'),"
+	"  json_extract(m.value,'$.role') FROM tracks t, json_each(t.body,'$.members') m;"
+	"CREATE TRIGGER tracks_members_insert AFTER INSERT ON tracks BEGIN"
+	"  INSERT OR IGNORE INTO track_members SELECT NEW.id, json_extract(m.value,'$.party'),"
+	"  json_extract(m.value,'$.role') FROM json_each(NEW.body,'$.members') m; END;"
+	"CREATE TRIGGER tracks_members_update AFTER UPDATE OF body ON tracks BEGIN"
+	"  DELETE FROM track_members WHERE track=NEW.id;"
+	"  INSERT OR IGNORE INTO track_members SELECT NEW.id, json_extract(m.value,'$.party'),"
+	"  json_extract(m.value,'$.role') FROM json_each(NEW.body,'$.members') m; END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -147,6 +161,7 @@ static void sq_close(struct store *base)
 	struct sqlite_store *s = SQ(base);
 	if (!s)
 		return;
+	sqlite3_finalize(s->node_read);
 	sqlite3_close_v2(s->db);
 	free(s);
 }
@@ -460,6 +475,24 @@ static int sq_track_get(struct store *base, const char *id, json_t **out)
 	return get_body(s, "SELECT body FROM tracks WHERE id=?", id, out);
 }
 
+static int sq_track_role(struct store *base, const char *track, const char *party, char *role, size_t len)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	int rc;
+	if (prepare(SQ(base), "SELECT role FROM track_members WHERE track=?1 AND party=?2", &st))
+		return TQ_EIO;
+	sqlite3_bind_text(st, 1, track, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, party, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	rc = v ? TQ_OK : rc == SQLITE_ROW || rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
+	if (v)
+		snprintf(role, len, "%s", v);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int sq_track_all(struct store *base, json_t **out)
 {
 	struct sqlite_store *s = SQ(base);
@@ -557,12 +590,14 @@ static int sq_obj_max_seq(struct store *base, const char *track, const char *typ
 
 /* ---- event log ----------------------------------------------------------- */
 
+/* The statement is kept for the store's life and reset after each read, so
+ * that a proof or root (tens of node reads) parses its SQL once. */
 static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct sqlite_store *s = ctx;
-	sqlite3_stmt *st;
-	if (prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", &st))
+	if (!s->node_read && prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", &s->node_read))
 		return TQ_EIO;
+	sqlite3_stmt *st = s->node_read;
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
 	int rc = sqlite3_step(st), err = TQ_EIO;
@@ -570,7 +605,7 @@ static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 		memcpy(out, sqlite3_column_blob(st, 0), 32);
 		err = TQ_OK;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st); /* ends the read: no statement left pending between calls */
 	return err;
 }
 
@@ -830,6 +865,7 @@ static const struct store_ops sqlite_ops = {
 	.party_all = sq_party_all,
 	.track_put = sq_track_put,
 	.track_get = sq_track_get,
+	.track_role = sq_track_role,
 	.track_all = sq_track_all,
 	.obj_put = sq_obj_put,
 	.obj_get = sq_obj_get,

@@ -164,6 +164,11 @@ int store_track_get(struct store *s, const char *id, json_t **out)
 	return s->ops->track_get(s, id, out);
 }
 
+int store_track_role(struct store *s, const char *track, const char *party, char *role, size_t len)
+{
+	return s->ops->track_role(s, track, party, role, len);
+}
+
 int store_track_all(struct store *s, json_t **out)
 {
 	return s->ops->track_all(s, out);

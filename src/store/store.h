@@ -100,6 +100,11 @@ TQ_MUST_USE int store_party_all(struct store *s, json_t **out_array);
 /* Tracks: body is the API object without my_role. */
 TQ_MUST_USE int store_track_put(struct store *s, const char *id, const json_t *body, int insert);
 TQ_MUST_USE int store_track_get(struct store *s, const char *id, json_t **out);
+/* The role of party in track, copied into role (len bytes), without loading
+ * the track: TQ_ENOTFOUND alike for an unknown track and for a party that is
+ * not a member, by the same index lookup (a secret track's existence must not
+ * show in the time of the answer either). */
+TQ_MUST_USE int store_track_role(struct store *s, const char *track, const char *party, char *role, size_t len);
 TQ_MUST_USE int store_track_all(struct store *s, json_t **out_array);
 
 /* Track-scoped objects. */

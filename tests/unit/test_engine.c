@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/engine.h"
+#include "core/limits.h"
 #include "core/subject.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
@@ -89,12 +90,17 @@ static struct subject *parse_or_fail(struct fx *f, enum subject_type type, const
 static struct subject *act(struct fx *f, const char *id, const char *party, const char *kind, const char *geom,
 			   const char *extra, double amin, double amax, tq_time start, tq_time end)
 {
-	char body[2048], ts[32], te[32];
-	snprintf(body, sizeof body,
+	char ts[32], te[32];
+	size_t cap = strlen(geom) + (extra ? strlen(extra) : 0) + 1024;
+	char *body = malloc(cap);
+	assert_non_null(body);
+	snprintf(body, cap,
 		 "{\"kind\":\"%s\",\"geometry\":%s,%s\"altitude\":{\"min_m\":%g,\"max_m\":%g},"
 		 "\"window\":{\"start\":\"%s\",\"end\":\"%s\"}}",
 		 kind, geom, extra ? extra : "", amin, amax, iso(ts, start), iso(te, end));
-	return parse_or_fail(f, SUBJECT_ACTIVITY, id, party, body);
+	struct subject *s = parse_or_fail(f, SUBJECT_ACTIVITY, id, party, body);
+	free(body);
+	return s;
 }
 
 static struct subject *zone(struct fx *f, const char *id, const char *party, const char *kind, const char *geom,
@@ -717,6 +723,70 @@ static void test_caps_on_a_base_zone_are_invalid(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* ---- work bounds (issue 17) ---- */
+
+/* The issue's comb: 2,400 teeth 1.1 km tall and 9 m apart (9,603 positions). */
+static char *comb_json(void)
+{
+	size_t cap = 2400 * 4 * 48 + 256, len;
+	char *s = malloc(cap);
+	assert_non_null(s);
+	len = (size_t)snprintf(s, cap, "{\"type\":\"Polygon\",\"coordinates\":[[[36,33]");
+	for (int i = 0; i < 2400; i++) {
+		double x = 36.0 + i * 0.0002;
+		len += (size_t)snprintf(s + len, cap - len, ",[%.7f,33.01],[%.7f,33.01],[%.7f,33.001],[%.7f,33.001]", x,
+					x + 0.0001, x + 0.0001, x + 0.0002);
+	}
+	snprintf(s + len, cap - len, ",[36.48,32.99],[36,32.99],[36,33]]]}");
+	return s;
+}
+
+static void test_comb_within_the_margin_is_refused_by_admit_and_check(void **state)
+{
+	struct fx *f = *state;
+	struct tq_field_error err = {{0}, {0}};
+	char g[512];
+	engine_set_margins(f->e, &default_margins);
+	/* another party's activity 1 km from the comb: the margin path */
+	put(f, act(f, "o", "SY", "uav", sq(g, 36.01, 33.018, 0.001), NULL, 0, 1000, T0, T0 + HOUR));
+	char *comb = comb_json();
+	struct subject *c = act(f, "c", "IL", "uav", comb, NULL, 0, 1000, T0, T0 + HOUR);
+	assert_int_equal(engine_admit(f->e, c, &err), TQ_EINVALID);
+	assert_string_equal(err.field, "geometry");
+	assert_non_null(strstr(err.message, "too complex for the track's separation margin of 1000 m"));
+	/* engine_check itself never builds that buffer */
+	assert_int_equal(engine_check(f->e, c, &f->fl), TQ_ETOOBIG);
+	assert_int_equal(f->fl.n, 0);
+	/* without a horizontal margin the same comb is checked as usual */
+	engine_set_margins(f->e, &zero_margins);
+	assert_int_equal(engine_admit(f->e, c, &err), 0);
+	assert_int_equal(engine_check(f->e, c, &f->fl), 0);
+	subject_free(f->geo, c);
+	free(comb);
+}
+
+static void test_admit_refuses_a_footprint_meeting_too_many_volumes(void **state)
+{
+	struct fx *f = *state;
+	struct tq_field_error err = {{0}, {0}};
+	char g[512], id[16];
+	for (int i = 0; i <= TQ_MAX_CHECK_CANDIDATES; i++) {
+		snprintf(id, sizeof id, "a%d", i);
+		put(f, act(f, id, "SY", "uav", sq(g, 36 + (i % 100) * 0.01, 33 + (i / 100) * 0.01, 0.005), NULL, 0,
+			   1000, T0, T0 + HOUR));
+	}
+	struct subject *big = act(f, "big", "IL", "uav", sq(g, 35.9, 32.9, 1.2), NULL, 0, 1000, T0, T0 + HOUR);
+	assert_int_equal(engine_admit(f->e, big, &err), TQ_EINVALID);
+	assert_string_equal(err.field, "geometry");
+	assert_non_null(strstr(err.message, "meets more than 10000 live volumes"));
+	subject_free(f->geo, big);
+	/* one volume fewer in its way: admitted */
+	assert_int_equal(engine_remove(f->e, "a0"), 0);
+	big = act(f, "big", "IL", "uav", sq(g, 35.9, 32.9, 1.2), NULL, 0, 1000, T0, T0 + HOUR);
+	assert_int_equal(engine_admit(f->e, big, &err), 0);
+	subject_free(f->geo, big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +832,8 @@ int main(void)
 		T(test_zone_geometry_error_carries_path),
 		T(test_zone_kinds_start_in_the_right_status),
 		T(test_caps_on_a_base_zone_are_invalid),
+		T(test_comb_within_the_margin_is_refused_by_admit_and_check),
+		T(test_admit_refuses_a_footprint_meeting_too_many_volumes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -626,12 +626,97 @@ static void test_same_seed_gives_same_findings_in_same_order(void **state)
 	geo_ctx_free(geo);
 }
 
+/* engine_check_some: the same findings as engine_check, in the same order,
+ * with the overlap geometry exactly where it is wanted (and byte-identical
+ * there), for a want that accepts about half the keys. With margins the
+ * unwanted pairs are decided by the metric distance, the wanted ones by the
+ * buffer (engine.c pair_holds): the two must agree. */
+static int want_half(void *ud, const char *key)
+{
+	uint64_t h = 1469598103934665603ULL;
+	(void)ud;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (int)(h >> 63);
+}
+
+static void some_case(const struct engine_margins *m, uint64_t seed)
+{
+	struct geo_ctx *geo = geo_ctx_new();
+	struct subject **v = generate(geo, seed);
+	struct engine *e = engine_new(geo, m);
+	struct finding_list all, some;
+	const struct engine_overlaps half = {want_half, NULL};
+	size_t n = 0, with = 0;
+	assert_non_null(e);
+	finding_list_init(&all);
+	finding_list_init(&some);
+	for (int i = 0; i < N_VOLUMES; i++) {
+		struct subject *c = calloc(1, sizeof *c);
+		assert_non_null(c);
+		*c = *v[i];
+		c->id = strdup(v[i]->id);
+		c->footprint = GEOSGeom_clone_r(geo_ctx_geos(geo), v[i]->footprint);
+		c->prepared = NULL;
+		c->level = -1;
+		assert_int_equal(engine_upsert(e, c), 0);
+	}
+	for (int i = 0; i < N_VOLUMES; i++) {
+		assert_int_equal(engine_check(e, v[i], &all), 0);
+		assert_int_equal(engine_check_some(e, v[i], &half, &some), 0);
+		assert_int_equal(all.n, some.n);
+		for (size_t k = 0; k < all.n; k++) {
+			struct finding *a = &all.items[k], *b = &some.items[k];
+			int wanted = want_half(NULL, a->key);
+			assert_string_equal(a->key, b->key);
+			assert_non_null(a->overlap_geometry);
+			if (!wanted) {
+				assert_null(b->overlap_geometry);
+				b->overlap_geometry = json_incref(a->overlap_geometry); /* compare the rest */
+			}
+			json_t *ja = finding_to_json(a), *jb = finding_to_json(b);
+			char *ta = json_dumps(ja, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+			char *tb = json_dumps(jb, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+			assert_string_equal(ta, tb);
+			free(ta);
+			free(tb);
+			json_decref(ja);
+			json_decref(jb);
+			n++;
+			with += wanted;
+		}
+	}
+	print_message("findings %zu, %zu with geometry wanted\n", n, with);
+	assert_true(n > 200 && with > 50 && n - with > 50);
+	finding_list_clear(&all);
+	finding_list_clear(&some);
+	engine_free(e);
+	free_all(geo, v);
+	geo_ctx_free(geo);
+}
+
+static void test_check_some_equals_check_but_for_unwanted_geometry_with_default_margins(void **state)
+{
+	(void)state;
+	const struct engine_margins m = {1000, 300, 10 * MINUTE};
+	some_case(&m, 0x7a6e5369712d3031ULL);
+}
+
+static void test_check_some_equals_check_but_for_unwanted_geometry_with_zero_margins(void **state)
+{
+	(void)state;
+	const struct engine_margins m = {0, 0, 0};
+	some_case(&m, 0x1234567890abcdefULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_engine_equals_brute_force_with_default_margins),
 		cmocka_unit_test(test_engine_equals_brute_force_with_zero_margins),
 		cmocka_unit_test(test_same_seed_gives_same_findings_in_same_order),
+		cmocka_unit_test(test_check_some_equals_check_but_for_unwanted_geometry_with_default_margins),
+		cmocka_unit_test(test_check_some_equals_check_but_for_unwanted_geometry_with_zero_margins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

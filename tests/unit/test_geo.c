@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/geo.h"
 #include "core/limits.h"
+#include "core/subject.h"
 
 static int setup(void **state)
 {
@@ -375,6 +377,204 @@ static void test_metres_to_degrees_covers_distance_at_60(void **state)
 	assert_true(dlon == 360.0);
 }
 
+/* ---- work bounds (issue 17: one request held the cell for 22 s) ---- */
+
+/* CPU seconds since an arbitrary start: the bounds promise little work, and a
+ * refusal must come long before the work it refuses would have ended. */
+static double cpu_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The issue's LineString: n vertices zig-zagging between latitudes 20 and
+ * 39.9 over 10 degrees of longitude. Owned JSON text. */
+static char *zigzag_json(int n)
+{
+	size_t cap = 64 + (size_t)n * 48, len;
+	char *s = malloc(cap);
+	assert_non_null(s);
+	len = (size_t)snprintf(s, cap, "{\"type\":\"LineString\",\"coordinates\":[");
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s[%.6f,%s]", i ? "," : "", 30.0 + i * (10.0 / n),
+					i % 2 ? "39.9" : "20");
+	snprintf(s + len, cap - len, "]}");
+	return s;
+}
+
+/* A comb: `teeth` teeth of height h degrees, each and each gap sp degrees
+ * wide, as one polygon of 4 * teeth + 4 positions. Owned JSON text. */
+static char *comb_json(int teeth, double sp, double h)
+{
+	size_t cap = 256 + (size_t)teeth * 4 * 48, len;
+	char *s = malloc(cap);
+	const double x0 = 36.0, y0 = 33.0;
+	assert_non_null(s);
+	len = (size_t)snprintf(s, cap, "{\"type\":\"Polygon\",\"coordinates\":[[[%.7f,%.7f]", x0, y0);
+	for (int i = 0; i < teeth; i++) {
+		double x = x0 + i * 2 * sp;
+		len += (size_t)snprintf(s + len, cap - len, ",[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]", x,
+					y0 + h, x + sp, y0 + h, x + sp, y0 + 0.001, x + 2 * sp, y0 + 0.001);
+	}
+	snprintf(s + len, cap - len, ",[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]]}", x0 + teeth * 2 * sp, y0 - 0.01, x0,
+		 y0 - 0.01, x0, y0);
+	return s;
+}
+
+static void test_zigzag_of_9999_vertices_is_refused_before_densifying(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g, *buf = NULL;
+	char *s = zigzag_json(9999);
+	assert_int_equal(parse(state, s, ALL, &e, &g), 0); /* the line itself is fine */
+	double t0 = cpu_s();
+	/* ~10^7 vertices once densified: refused from the count alone */
+	assert_int_equal(geo_buffer_m(*state, g, 0.5, &buf), TQ_ETOOBIG);
+	assert_null(buf);
+	assert_int_equal(geo_buffer_admit(*state, g, 0.5), TQ_ETOOBIG);
+	double d;
+	assert_int_equal(geo_distance_m(*state, g, g, &d), TQ_ETOOBIG);
+	assert_true(cpu_s() - t0 < 1.0);
+	geo_free(*state, g);
+	free(s);
+}
+
+static void test_zigzag_of_100_vertices_is_refused(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g, *buf = NULL;
+	char *s = zigzag_json(100); /* ~99,500 vertices densified; was accepted */
+	assert_int_equal(parse(state, s, ALL, &e, &g), 0);
+	assert_int_equal(geo_buffer_m(*state, g, 0.5, &buf), TQ_ETOOBIG);
+	geo_free(*state, g);
+	free(s);
+}
+
+static void test_zigzag_within_the_densify_bound_is_buffered(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g, *buf = NULL;
+	/* 10 vertices, 9 edges of ~1.9 degrees: ~860 vertices densified */
+	char *s = malloc(512);
+	size_t len = (size_t)snprintf(s, 512, "{\"type\":\"LineString\",\"coordinates\":[");
+	for (int i = 0; i < 10; i++)
+		len += (size_t)snprintf(s + len, 512 - len, "%s[%.2f,%s]", i ? "," : "", 35.0 + i * 0.1,
+					i % 2 ? "33.9" : "32");
+	snprintf(s + len, 512 - len, "]}");
+	assert_int_equal(parse(state, s, ALL, &e, &g), 0);
+	assert_int_equal(geo_buffer_admit(*state, g, 500), 0);
+	assert_int_equal(geo_buffer_m(*state, g, 500, &buf), 0);
+	char valid = GEOSisValid_r(geo_ctx_geos(*state), buf);
+	assert_int_equal(valid, 1);
+	assert_true(GEOSGetNumCoordinates_r(geo_ctx_geos(*state), buf) > 860);
+	geo_free(*state, buf);
+	geo_free(*state, g);
+	free(s);
+}
+
+static void test_comb_buffered_wider_than_its_gaps_is_refused_fast(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g, *buf = NULL;
+	/* the issue's 9,603-vertex comb: 2,400 teeth 1.1 km tall, 9 m apart;
+	 * a 1 km buffer took 9.4-14 s and 1 GB */
+	char *s = comb_json(2400, 0.0001, 0.01);
+	assert_int_equal(parse(state, s, ALL, &e, &g), 0);
+	assert_int_equal(GEOSGetNumCoordinates_r(geo_ctx_geos(*state), g), 9604);
+	double t0 = cpu_s();
+	assert_int_equal(geo_buffer_admit(*state, g, 1000), TQ_ETOOBIG);
+	assert_int_equal(geo_buffer_m(*state, g, 1000, &buf), TQ_ETOOBIG);
+	assert_null(buf);
+	assert_true(cpu_s() - t0 < 2.0);
+	/* a buffer narrower than the gaps does not fold: accepted */
+	assert_int_equal(geo_buffer_m(*state, g, 1, &buf), 0);
+	assert_int_equal(GEOSisValid_r(geo_ctx_geos(*state), buf), 1);
+	geo_free(*state, buf);
+	geo_free(*state, g);
+	free(s);
+}
+
+static void test_small_comb_is_buffered(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g, *buf = NULL;
+	/* 8 teeth 100 m apart, 1 km buffer: a few hundred chain pairs */
+	char *s = comb_json(8, 0.001, 0.01);
+	assert_int_equal(parse(state, s, ALL, &e, &g), 0);
+	assert_int_equal(geo_buffer_m(*state, g, 1000, &buf), 0);
+	double d = -1;
+	assert_int_equal(geo_distance_m(*state, g, buf, &d), 0);
+	assert_true(d == 0.0);
+	geo_free(*state, buf);
+	geo_free(*state, g);
+	free(s);
+}
+
+static void test_buffer_too_small_for_doubles_is_invalid_not_internal(void **state)
+{
+	struct tq_field_error e;
+	GEOSGeometry *g, *buf = NULL;
+	assert_int_equal(parse(state, "{\"type\":\"Point\",\"coordinates\":[36,33]}", ALL, &e, &g), 0);
+	assert_int_equal(geo_buffer_m(*state, g, 1e-300, &buf), TQ_EINVALID);
+	assert_null(buf);
+	geo_free(*state, g);
+	assert_int_equal(parse(state, "{\"type\":\"LineString\",\"coordinates\":[[36,33],[36.1,33]]}", ALL, &e, &g),
+			 0);
+	assert_int_equal(geo_buffer_m(*state, g, 1e-20, &buf), TQ_EINVALID);
+	assert_null(buf);
+	geo_free(*state, g);
+}
+
+/* subject_from_json answers the bounds as 422 with the field. */
+static int subject_rc(void **state, const char *geometry, const char *extra, struct tq_field_error *e)
+{
+	size_t cap = strlen(geometry) + 512;
+	char *body = malloc(cap);
+	assert_non_null(body);
+	snprintf(body, cap,
+		 "{\"kind\":\"uav\",\"geometry\":%s,%s\"altitude\":{\"min_m\":0,\"max_m\":1000},"
+		 "\"window\":{\"start\":\"2030-01-01T00:00:00Z\",\"end\":\"2030-01-01T01:00:00Z\"}}",
+		 geometry, extra);
+	json_error_t jerr;
+	json_t *j = json_loads(body, 0, &jerr);
+	assert_non_null(j);
+	struct subject *s = NULL;
+	memset(e, 0, sizeof *e);
+	int rc = subject_from_json(*state, SUBJECT_ACTIVITY, j, "act-1", "IL", 0, &s, e);
+	assert_true(rc ? s == NULL : s != NULL);
+	subject_free(*state, s);
+	json_decref(j);
+	free(body);
+	return rc;
+}
+
+static void test_subject_radius_1e_300_and_width_1e_20_are_422(void **state)
+{
+	struct tq_field_error e;
+	assert_int_equal(subject_rc(state, "{\"type\":\"Point\",\"coordinates\":[36,33]}", "\"radius_m\":1e-300,", &e),
+			 TQ_EINVALID);
+	assert_string_equal(e.field, "radius_m");
+	assert_string_equal(e.message, "must be at least 0.01 and at most 500000 metres");
+	assert_int_equal(subject_rc(state, "{\"type\":\"LineString\",\"coordinates\":[[36,33],[36.1,33]]}",
+				    "\"width_m\":1e-20,", &e),
+			 TQ_EINVALID);
+	assert_string_equal(e.field, "width_m");
+	assert_int_equal(subject_rc(state, "{\"type\":\"Point\",\"coordinates\":[36,33]}", "\"radius_m\":0.01,", &e), 0);
+}
+
+static void test_subject_zigzag_corridor_is_422_with_reason(void **state)
+{
+	struct tq_field_error e;
+	char *s = zigzag_json(9999);
+	double t0 = cpu_s();
+	assert_int_equal(subject_rc(state, s, "\"width_m\":1,", &e), TQ_EINVALID);
+	assert_true(cpu_s() - t0 < 2.0);
+	assert_string_equal(e.field, "geometry");
+	assert_non_null(strstr(e.message, "footprint too complex to buffer by width_m"));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +603,14 @@ int main(void)
 		cmocka_unit_test(test_distance_between_squares_in_metres_at_33_and_60),
 		cmocka_unit_test(test_geojson_output_round_trips_type),
 		cmocka_unit_test(test_metres_to_degrees_covers_distance_at_60),
+		cmocka_unit_test(test_zigzag_of_9999_vertices_is_refused_before_densifying),
+		cmocka_unit_test(test_zigzag_of_100_vertices_is_refused),
+		cmocka_unit_test(test_zigzag_within_the_densify_bound_is_buffered),
+		cmocka_unit_test(test_comb_buffered_wider_than_its_gaps_is_refused_fast),
+		cmocka_unit_test(test_small_comb_is_buffered),
+		cmocka_unit_test(test_buffer_too_small_for_doubles_is_invalid_not_internal),
+		cmocka_unit_test(test_subject_radius_1e_300_and_width_1e_20_are_422),
+		cmocka_unit_test(test_subject_zigzag_corridor_is_422_with_reason),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

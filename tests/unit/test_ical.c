@@ -1,4 +1,7 @@
-/* Unit tests for core/ical: the calendar text is compared octet for octet. */
+/* Unit tests for core/ical, our use of libical: the calendar's structure is
+ * compared octet for octet; folding (libical's) is checked by its RFC 5545
+ * promises: no line over 75 octets, no UTF-8 sequence split, and unfolding
+ * gives the text back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,7 +78,8 @@ static void test_calendar_structure_is_exact(void **state)
 				  "DTSTAMP:20260101T120000Z\r\n"
 				  "DTSTART:20260106T090000Z\r\n"
 				  "DTEND:20260106T103000Z\r\n"
-				  "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;WKST=MO\r\n"
+				  /* WKST=MO is RFC 5545's default: libical leaves it out */
+				  "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU\r\n"
 				  "SUMMARY:TR-IL coordination\r\n"
 				  "LOCATION:Baku\r\n"
 				  "END:VEVENT\r\n"
@@ -158,6 +162,35 @@ static void test_every_line_ends_in_crlf(void **state)
 	free(text);
 }
 
+/*
+ * RFC 5545 §3.1 on the content line starting with prefix: every physical line
+ * is at most 75 octets, every continuation starts with one space and not
+ * inside a UTF-8 sequence, and unfolding gives back prefix + value.
+ */
+static void check_folded(const char *text, const char *prefix, const char *value, size_t min_lines)
+{
+	const char *p = strstr(text, prefix);
+	size_t lines = 0;
+	char line[2048];
+	assert_non_null(p);
+	for (const char *l = p;;) {
+		const char *end = strstr(l, "\r\n");
+		assert_non_null(end);
+		assert_true(end - l <= 75);
+		lines++;
+		if (l != p) {
+			assert_int_equal(l[0], ' ');
+			assert_true(((unsigned char)l[1] & 0xc0) != 0x80);
+		}
+		if (end[2] != ' ')
+			break;
+		l = end + 2;
+	}
+	assert_true(lines >= min_lines);
+	unfolded_line(text, prefix, line, sizeof line);
+	assert_string_equal(line + strlen(prefix), value);
+}
+
 static void test_long_ascii_line_folds_at_75_octets(void **state)
 {
 	char title[101];
@@ -167,17 +200,8 @@ static void test_long_ascii_line_folds_at_75_octets(void **state)
 	struct ical_event e = plain_event();
 	e.summary = title;
 	char *text = calendar_of(&e);
-	/* "SUMMARY:" (8) + 67 x = 75 octets, then " " + 33 x. */
-	const char *p = strstr(text, "SUMMARY:");
-	assert_non_null(p);
-	const char *eol = strstr(p, "\r\n");
-	assert_int_equal(eol - p, 75);
-	assert_int_equal(eol[2], ' ');
-	const char *eol2 = strstr(eol + 2, "\r\n");
-	assert_int_equal(eol2 - (eol + 2), 1 + 33);
-	char line[256];
-	unfolded_line(text, "SUMMARY:", line, sizeof line);
-	assert_string_equal(line + 8, title);
+	/* "SUMMARY:" + 100 octets cannot fit two lines of 75. */
+	check_folded(text, "SUMMARY:", title, 2);
 	free(text);
 }
 
@@ -192,29 +216,7 @@ static void test_arabic_title_folds_between_characters(void **state)
 	struct ical_event e = plain_event();
 	e.summary = title;
 	char *text = calendar_of(&e);
-
-	const char *p = strstr(text, "SUMMARY:");
-	assert_non_null(p);
-	/* "SUMMARY:" (8) + one phrase (51) = 59, + "اجتماع " (13) = 72, + "ل" = 74; the next letter
-	 * would end at octet 76, so the first line is 74 octets and "ج" opens the second. */
-	const char *eol = strstr(p, "\r\n");
-	assert_int_equal(eol - p, 74);
-	assert_memory_equal(eol, "\r\n ج", 5);
-	/* No physical line exceeds 75 octets or starts inside a UTF-8 sequence. */
-	for (const char *line = p;;) {
-		const char *end = strstr(line, "\r\n");
-		assert_true(end - line <= 75);
-		if (line != p) {
-			assert_int_equal(line[0], ' ');
-			assert_true(((unsigned char)line[1] & 0xc0) != 0x80);
-		}
-		if (end[2] != ' ')
-			break;
-		line = end + 2;
-	}
-	char line[1024];
-	unfolded_line(text, "SUMMARY:", line, sizeof line);
-	assert_string_equal(line + 8, title);
+	check_folded(text, "SUMMARY:", title, 3);
 	free(text);
 }
 
@@ -222,18 +224,54 @@ static void test_four_octet_characters_are_not_split(void **state)
 {
 	char title[200] = "";
 	(void)state;
-	/* "SUMMARY:" + "a" = 9 octets, then U+1F91D (4 octets) x 20: 9 + 4 * 16 = 73, the 17th would be 77. */
+	/* "a" then U+1F91D (4 octets) x 20: 89 octets after "SUMMARY:". */
 	strcat(title, "a");
 	for (int i = 0; i < 20; i++)
 		strcat(title, "\xf0\x9f\xa4\x9d");
 	struct ical_event e = plain_event();
 	e.summary = title;
 	char *text = calendar_of(&e);
-	const char *p = strstr(text, "SUMMARY:");
-	const char *eol = strstr(p, "\r\n");
-	assert_int_equal(eol - p, 73);
-	assert_memory_equal(eol + 2, " \xf0\x9f\xa4\x9d", 5);
+	check_folded(text, "SUMMARY:", title, 2);
 	free(text);
+}
+
+/* No bare CR or LF anywhere: every line, folded or not, ends in CRLF. */
+static void assert_crlf_only(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			assert_true(p > text && p[-1] == '\r');
+		if (*p == '\r')
+			assert_int_equal(p[1], '\n');
+	}
+}
+
+/* libical folds a line that ends exactly at octet 75 between its CR and LF;
+ * ical.c puts the CRLF back together (found by fuzz_ical). */
+static void test_line_ending_at_the_fold_keeps_its_crlf(void **state)
+{
+	char title[200] = "a";
+	(void)state;
+	for (int i = 0; i < 18; i++)
+		strcat(title, "\xf0\x9f\xa4\x9d");
+	struct ical_event e = plain_event();
+	e.summary = title;
+	char *text = calendar_of(&e);
+	assert_crlf_only(text);
+	check_folded(text, "SUMMARY:", title, 1);
+	assert_non_null(strstr(text, "\r\nLOCATION:Baku\r\n"));
+	free(text);
+	/* The same at every length around the fold, in ASCII. */
+	for (size_t n = 60; n < 80; n++) {
+		char ascii[100];
+		memset(ascii, 'y', n);
+		ascii[n] = '\0';
+		e.summary = ascii;
+		text = calendar_of(&e);
+		assert_crlf_only(text);
+		check_folded(text, "SUMMARY:", ascii, 1);
+		free(text);
+	}
 }
 
 static void test_invalid_utf8_is_refused(void **state)
@@ -278,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_long_ascii_line_folds_at_75_octets),
 		cmocka_unit_test(test_arabic_title_folds_between_characters),
 		cmocka_unit_test(test_four_octet_characters_are_not_split),
+		cmocka_unit_test(test_line_ending_at_the_fold_keeps_its_crlf),
 		cmocka_unit_test(test_invalid_utf8_is_refused),
 		cmocka_unit_test(test_missing_uid_or_summary_is_refused),
 	};

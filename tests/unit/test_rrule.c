@@ -311,20 +311,34 @@ static void test_rule_that_never_matches_terminates_empty(void **state)
 	assert_int_equal(n, 0);
 }
 
-static void test_open_series_stops_at_year_9999(void **state)
+static void test_open_series_stops_at_the_last_year_libical_expands(void **state)
 {
 	struct rrule r;
 	tq_time out[4];
 	size_t n = 99;
 	char got[TQTIME_BUFSZ];
 	(void)state;
+	/* Every 1000 months from 2400: 2483-05, 2566-09, then 2650-01 lies beyond RRULE_LAST_YEAR. */
 	assert_int_equal(rrule_parse("FREQ=MONTHLY;INTERVAL=1000", &r, NULL, 0), TQ_OK);
-	assert_int_equal(rrule_expand(&r, at("9900-01-01T00:00:00Z"), at("9950-01-01T00:00:00Z"), TQ_TIME_MAX, out,
+	assert_int_equal(rrule_expand(&r, at("2400-01-01T00:00:00Z"), at("2450-01-01T00:00:00Z"), TQ_TIME_MAX, out,
 				      4, &n),
 			 TQ_OK);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 2);
 	tqtime_format(out[0], got);
-	assert_string_equal(got, "9983-05-01T00:00:00Z");
+	assert_string_equal(got, "2483-05-01T00:00:00Z");
+	tqtime_format(out[1], got);
+	assert_string_equal(got, "2566-09-01T00:00:00Z");
+	/* A window past the last year holds nothing; a DTSTART past it is refused. */
+	assert_int_equal(rrule_parse("FREQ=DAILY", &r, NULL, 0), TQ_OK);
+	assert_int_equal(rrule_expand(&r, at("2026-01-01T00:00:00Z"), at("2600-01-01T00:00:00Z"), TQ_TIME_MAX, out,
+				      4, &n),
+			 TQ_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(rrule_expand(&r, at("2582-12-31T00:00:00Z"), TQ_TIME_MIN, TQ_TIME_MAX, out, 4, &n), TQ_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rrule_expand(&r, at("2583-01-01T00:00:00Z"), TQ_TIME_MIN, TQ_TIME_MAX, out, 4, &n),
+			 TQ_EINVALID);
+	assert_int_equal(n, 0);
 }
 
 static void test_time_of_day_and_millis_come_from_dtstart(void **state)
@@ -500,7 +514,7 @@ int main(void)
 		cmocka_unit_test(test_window_late_in_day_keeps_occurrence_after_from),
 		cmocka_unit_test(test_expand_fills_at_most_max_and_resumes),
 		cmocka_unit_test(test_rule_that_never_matches_terminates_empty),
-		cmocka_unit_test(test_open_series_stops_at_year_9999),
+		cmocka_unit_test(test_open_series_stops_at_the_last_year_libical_expands),
 		cmocka_unit_test(test_time_of_day_and_millis_come_from_dtstart),
 		cmocka_unit_test(test_expand_refuses_bad_arguments),
 		cmocka_unit_test(test_parse_fields),
