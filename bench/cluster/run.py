@@ -31,14 +31,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(tansiqd, data, store, demo):
+def start(tansiqd, data, store, demo, extra=(), stderr=subprocess.DEVNULL):
     port = free_port()
-    args = [tansiqd, "--data", data, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0"]
+    args = [tansiqd, "--data", data, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0", *extra]
     if store:
         args += ["--store", store]
     if demo:
         args.append("--demo")
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
     for line in p.stdout:
         if line.startswith("listening on"):
             return p, f"http://127.0.0.1:{port}"

@@ -179,7 +179,7 @@ int api_hotline_post_as(struct app *a, const struct who *w, const char *track, j
 	struct req r = {.app = a, .who = *w, .method = "POST", .json = body};
 	int rc;
 	r.param[0] = track;
-	pthread_mutex_lock(&a->lock);
+	app_lock_write(a); /* commit_apply (not shared) commits at once */
 	r.now = app_now();
 	if (a->rate_user && (r.retry_after = ratelimit_take(a->rate_user, w->user, r.now)))
 		rc = req_fail(&r, TQ_ERATE, "too many requests from this user; retry in %d s", r.retry_after);
@@ -192,7 +192,7 @@ int api_hotline_post_as(struct app *a, const struct who *w, const char *track, j
 	else if ((rc = message_create_route(&r)) == TQ_OK && r.status == 201 && (rc = commit_apply(r.commit)))
 		req_fail(&r, rc, "the change could not be committed");
 	commit_free(r.commit); /* the one commit path, as the router runs a write */
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	snprintf(detail, detail_len, "%s", r.detail);
 	json_decref(r.out);
 	return rc ? rc : (r.status == 201 ? TQ_OK : TQ_EINTERNAL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "core/limits.h"
 #include "server/cache.h"
+#include "server/commit.h"
 
 /* Added to the wall clock; moved only by the test clock control (--test-hooks). */
 static _Atomic int64_t clock_offset_ms;
@@ -96,6 +97,9 @@ int app_open_store(struct app *a, const char *data_dir, const char *store_locati
 
 	memset(a, 0, sizeof *a);
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->group_mu, NULL);
+	pthread_cond_init(&a->group_done, NULL);
+	a->group_max = APP_GROUP_MAX_DEFAULT;
 	a->max_body = TQ_MAX_BODY_BYTES;
 	snprintf(a->data_dir, sizeof a->data_dir, "%s", data_dir);
 	snprintf(path, sizeof path, "%s/tansiq.db", data_dir);
@@ -128,16 +132,42 @@ fail:
 
 void app_close(struct app *a)
 {
+	if (a->group)
+		(void)commit_flush(a); /* its writers were answered only if it commits */
 	store_close(a->store);
 	a->store = NULL;
 	cache_free(a->answers);
 	a->answers = NULL;
 	sodium_memzero(a->sign_sk, sizeof a->sign_sk);
 	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->group_done);
+	pthread_mutex_destroy(&a->group_mu);
+}
+
+void app_lock_write(struct app *a)
+{
+	atomic_fetch_add(&a->lock_queued, 1);
+	pthread_mutex_lock(&a->lock);
+	atomic_fetch_sub(&a->lock_queued, 1);
+}
+
+void app_lock_read(struct app *a)
+{
+	app_lock_write(a);
+	(void)commit_flush(a); /* a failure is answered to the writers of the batch */
+}
+
+void app_unlock(struct app *a)
+{
+	if (a->group && atomic_load(&a->lock_queued) == 0)
+		(void)commit_flush(a);
+	pthread_mutex_unlock(&a->lock);
 }
 
 int app_sync(struct app *a)
 {
+	if (a->group)
+		return TQ_OK;
 	return a->sync ? a->sync(a) : TQ_OK;
 }
 

@@ -3,7 +3,11 @@
  *
  * A request runs under app->lock: reads see a consistent store, and writes are
  * serialised (one writer, as architecture.md asks). Every write goes through
- * a batch of commit.h, applied in one transaction.
+ * a batch of commit.h, applied in one transaction — which, with group commit,
+ * several writers share (commit.h). So the lock is taken through
+ * app_lock_read / app_lock_write and left through app_unlock, never with
+ * pthread_mutex_lock directly: a reader first commits an open shared
+ * transaction, so that nothing uncommitted is ever read or shown.
  */
 #ifndef TQ_APP_H
 #define TQ_APP_H
@@ -17,6 +21,8 @@
 #include "store/store.h"
 
 #define APP_ID_BUFSZ 40
+/* Writers sharing one transaction at most, by default (--group-commit). */
+#define APP_GROUP_MAX_DEFAULT 64
 #define APP_ORIGIN_MAX 128
 
 /* Who is calling: an authenticated user, or the server itself (clock events). */
@@ -38,8 +44,20 @@ typedef void (*app_event_sink)(void *sink_ctx, uint64_t index, const char *type,
 struct ratelimit;
 struct cache;
 struct commit;
+struct group;
 struct app {
 	pthread_mutex_t lock;
+	/* group commit (commit.h): threads about to take the lock (counted by
+	 * app_lock_*), the open shared write transaction (NULL: none), its
+	 * members' wake-up, and the most writers one transaction may hold
+	 * (0 or 1: every write commits alone). Followers wait on group_done
+	 * with group_mu, not app->lock: they answer without taking it again. */
+	_Atomic unsigned lock_queued;
+	struct group *group;
+	pthread_mutex_t group_mu;
+	pthread_cond_t group_done;
+	unsigned group_max;
+	uint64_t group_commits, group_writes; /* committed transactions and the writes in them */
 	struct store *store;
 	char data_dir[1024];
 	char node[32];                    /* stable node id (DIR/node-id), for /v1/health */
@@ -78,7 +96,19 @@ TQ_MUST_USE int app_open(struct app *a, const char *data_dir);
 TQ_MUST_USE int app_open_store(struct app *a, const char *data_dir, const char *store_location);
 void app_close(struct app *a);
 
-/* Catches up with commits of other nodes (a->sync), with the lock held. */
+/* Takes app->lock for a reader: an open shared write transaction is
+ * committed first (commit_flush), so the store and memory show only what is
+ * durable. */
+void app_lock_read(struct app *a);
+/* Takes app->lock for a writer (who leaves it with commit_settle_unlock). */
+void app_lock_write(struct app *a);
+/* Leaves app->lock; commits an open shared write transaction unless another
+ * thread is about to take the lock (it will, or a later one). */
+void app_unlock(struct app *a);
+
+/* Catches up with commits of other nodes (a->sync), with the lock held; does
+ * nothing while a shared write transaction is open (it holds the cell-wide
+ * write lock: no other node can commit). */
 TQ_MUST_USE int app_sync(struct app *a);
 
 /* New server-assigned id: "<prefix>_" + 26 Crockford base32 characters that sort

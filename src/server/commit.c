@@ -7,6 +7,7 @@
 #include "server/commit.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +48,25 @@ struct commit {
 	tq_time now;
 	struct op *head, **tail;
 	struct after *after_head, **after_tail;
-	int open;     /* transaction opened by commit_open */
+	int open;     /* its savepoint in the shared transaction is taken */
 	int spent;    /* applied (or failed): ops released */
 	int deadlines; /* a deadline was set: wake the sweeper after commit */
+	int share;    /* commit_share: commit_apply leaves it in the shared transaction */
+};
+
+/* A writer waiting for the shared transaction it is in (on its stack). */
+struct waiter {
+	int done, rc;
+	struct waiter *next;
+};
+
+/* The shared write transaction (app->group): the batches applied in it, their
+ * after-commit actions in order, and who waits for its COMMIT. */
+struct group {
+	unsigned members;
+	int deadlines;
+	struct after *after_head, **after_tail;
+	struct waiter *waiters;
 };
 
 /* An event's publication after commit: filled in when it is appended. */
@@ -136,14 +153,14 @@ int commit_new(struct app *a, const struct who *actor, tq_time now, struct commi
 	return TQ_OK;
 }
 
+static int member_end(struct commit *c, int rc);
+
 void commit_free(struct commit *c)
 {
 	if (!c)
 		return;
-	if (c->open) {
-		store_rollback(c->app->store);
-		c->app->open_batch = NULL;
-	}
+	if (c->open)
+		(void)member_end(c, TQ_EINTERNAL); /* not applied: undo its direct writes */
 	ops_free(c);
 	after_run(c, 0);
 	free(c);
@@ -398,20 +415,160 @@ static int op_apply(struct store *s, struct op *o)
 	return TQ_EINTERNAL;
 }
 
+/* ---- the shared transaction ----------------------------------------------- */
+
+/* Opens the shared transaction unless one is open. With a store shared by
+ * several nodes, the cell-wide write lock is held then: what other nodes
+ * committed before it is what the writes must be checked against (app_sync);
+ * check_stale: COMMIT_STALE (nothing open) when that moved log_version. */
+static int group_begin(struct app *a, int check_stale)
+{
+	uint64_t seen = a->log_version;
+	struct group *g;
+	int rc;
+	if (a->group)
+		return TQ_OK;
+	if (!(g = calloc(1, sizeof *g)))
+		return TQ_ENOMEM;
+	g->after_tail = &g->after_head;
+	if ((rc = store_begin(a->store))) {
+		free(g);
+		return rc;
+	}
+	if ((rc = app_sync(a)) == TQ_OK && check_stale && a->log_version != seen)
+		rc = COMMIT_STALE;
+	if (rc) {
+		store_rollback(a->store);
+		free(g);
+		return rc;
+	}
+	a->group = g;
+	return TQ_OK;
+}
+
+/* Ends the shared transaction: commits it (fail = 0 and a batch in it) or
+ * rolls it back; runs the after-commit actions of its batches in order (their
+ * free_ctx only when not committed), wakes its waiters with the result. */
+static int group_end(struct app *a, int fail)
+{
+	struct group *g = a->group;
+	struct after *e, *next;
+	int rc = fail;
+	if (!g)
+		return TQ_OK;
+	a->group = NULL;
+	if (!fail && g->members)
+		rc = store_commit(a->store);
+	else
+		store_rollback(a->store);
+	if (rc == TQ_OK && g->members) {
+		a->group_commits++;
+		a->group_writes += g->members;
+	}
+	for (e = g->after_head; e; e = next) {
+		next = e->next;
+		if (rc == TQ_OK && e->fn)
+			e->fn(e->ctx);
+		if (e->free_ctx)
+			e->free_ctx(e->ctx);
+		free(e);
+	}
+	if (rc == TQ_OK && g->deadlines && a->deadlines_changed)
+		a->deadlines_changed(a);
+	if (g->waiters) {
+		/* A waiter returns (its struct gone) once it sees done: the list is
+		 * walked entirely under group_mu. */
+		pthread_mutex_lock(&a->group_mu);
+		for (struct waiter *w = g->waiters; w; w = w->next)
+			w->done = 1, w->rc = rc;
+		pthread_cond_broadcast(&a->group_done);
+		pthread_mutex_unlock(&a->group_mu);
+	}
+	free(g);
+	return rc;
+}
+
+int commit_flush(struct app *a)
+{
+	return group_end(a, TQ_OK);
+}
+
+int commit_settle_unlock(struct app *a)
+{
+	struct group *g = a->group;
+	struct waiter w = {0, 0, NULL};
+	int rc;
+	if (g && a->group_max > 1 && g->members < a->group_max && atomic_load(&a->lock_queued) > 0) {
+		/* A follower: the thread queued for the lock, or a later one, commits
+		 * (app_unlock and readers never leave it open with nobody queued). */
+		w.next = g->waiters;
+		g->waiters = &w;
+		pthread_mutex_unlock(&a->lock);
+		pthread_mutex_lock(&a->group_mu);
+		while (!w.done)
+			pthread_cond_wait(&a->group_done, &a->group_mu);
+		rc = w.rc;
+		pthread_mutex_unlock(&a->group_mu);
+		return rc;
+	}
+	rc = group_end(a, TQ_OK);
+	app_unlock(a);
+	return rc;
+}
+
+void commit_share(struct commit *c)
+{
+	c->share = 1;
+}
+
+/* Joins the shared transaction (opening it if needed): takes c's savepoint. */
+static int member_begin(struct commit *c, int check_stale)
+{
+	struct app *a = c->app;
+	int rc;
+	if ((rc = group_begin(a, check_stale)))
+		return rc;
+	if ((rc = store_savepoint(a->store))) {
+		/* the connection failed: so does the shared transaction */
+		(void)group_end(a, rc);
+		return rc;
+	}
+	c->open = 1;
+	return TQ_OK;
+}
+
+/* Ends c's savepoint: keeps its writes (rc == TQ_OK) or undoes them. A
+ * savepoint that cannot be released or rolled back fails the whole shared
+ * transaction; one left without any batch is rolled back at once. Returns
+ * c's result. */
+static int member_end(struct commit *c, int rc)
+{
+	struct app *a = c->app;
+	struct group *g = a->group;
+	int brc;
+	c->open = 0;
+	if (a->open_batch == c)
+		a->open_batch = NULL;
+	if (!g)
+		return rc ? rc : TQ_EINTERNAL;
+	if (rc == TQ_OK && (brc = store_release(a->store)))
+		rc = brc;
+	if (rc != TQ_OK && (brc = store_rollback_to(a->store))) {
+		(void)group_end(a, brc);
+		return rc;
+	}
+	if (rc != TQ_OK && !g->members)
+		(void)group_end(a, rc); /* nothing in it: rolled back, nobody waits */
+	return rc;
+}
+
 int commit_open(struct commit *c)
 {
 	int rc;
 	if (c->open || c->spent || c->app->open_batch)
 		return TQ_EINTERNAL;
-	if ((rc = store_begin(c->app->store)))
+	if ((rc = member_begin(c, 0)))
 		return rc;
-	/* The cell-wide write lock is held now: what other nodes committed
-	 * before it is what this write must be checked against. */
-	if ((rc = app_sync(c->app))) {
-		store_rollback(c->app->store);
-		return rc;
-	}
-	c->open = 1;
 	c->app->open_batch = c;
 	return TQ_OK;
 }
@@ -419,6 +576,7 @@ int commit_open(struct commit *c)
 int commit_apply(struct commit *c)
 {
 	struct app *a = c->app;
+	struct group *g;
 	int rc = TQ_OK;
 	if (c->spent)
 		return TQ_EINTERNAL;
@@ -428,38 +586,37 @@ int commit_apply(struct commit *c)
 		after_run(c, 1); /* nothing to write: the actions follow at once */
 		return TQ_OK;
 	}
-	if (!c->open) {
-		uint64_t seen = a->log_version;
-		if ((rc = store_begin(a->store)))
-			goto done;
-		/* With a shared store, the cell-wide write lock is held now: if other
-		 * nodes committed since the batch was built, it was built on an old
-		 * state. Memory catches up (app_sync) and the caller builds again. */
-		if ((rc = app_sync(a)) == TQ_OK && a->log_version != seen) {
-			store_rollback(a->store);
+	if (!c->open && (rc = member_begin(c, 1))) {
+		/* With a shared store, if other nodes committed since the batch was
+		 * built, it was built on an old state. Memory has caught up
+		 * (app_sync) and the caller builds again. */
+		if (rc == COMMIT_STALE) {
 			c->spent = 0;
 			return COMMIT_STALE;
 		}
-		if (rc) {
-			store_rollback(a->store);
-			goto done;
-		}
+		goto failed;
 	}
 	for (struct op *o = c->head; o && rc == TQ_OK; o = o->next)
 		rc = op_apply(a->store, o);
-	if (rc == TQ_OK)
-		rc = store_commit(a->store);
-	if (rc)
-		store_rollback(a->store);
-done:
-	if (c->open) {
-		c->open = 0;
-		a->open_batch = NULL;
-	}
+	if ((rc = member_end(c, rc)))
+		goto failed;
+	/* In the shared transaction: its after-commit actions wait for the COMMIT. */
 	ops_free(c);
-	if (rc == TQ_OK && c->deadlines && a->deadlines_changed)
-		commit_after(c, a->deadlines_changed, a, NULL);
-	after_run(c, rc == TQ_OK);
+	g = a->group;
+	g->members++;
+	g->deadlines |= c->deadlines;
+	if (c->after_head) {
+		*g->after_tail = c->after_head;
+		g->after_tail = c->after_tail;
+		c->after_head = NULL;
+		c->after_tail = &c->after_head;
+	}
+	if (c->share && a->group_max > 1)
+		return TQ_OK; /* the writer settles (commit_settle_unlock) */
+	return group_end(a, TQ_OK);
+failed:
+	ops_free(c);
+	after_run(c, 0);
 	return rc;
 }
 

@@ -232,7 +232,7 @@ static int conn_go_live(struct conn *c)
 	struct snap sn = {.who = &c->who};
 	int rc;
 
-	pthread_mutex_lock(&a->lock);
+	app_lock_read(a);
 	sn.view.party = c->who.party;
 	sn.view.now = app_now();
 	/* Again under the lock: a user deleted since the handshake's check had its
@@ -262,7 +262,7 @@ static int conn_go_live(struct conn *c)
 		c->live = 1;
 	}
 	pthread_mutex_unlock(&c->srv->mu);
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	json_decref(tracks);
 	cot_buf_free(&sn.xml);
 	return rc;
@@ -274,9 +274,9 @@ static int who_of_user(struct app *a, const char *id_or_name, int by_name, struc
 {
 	struct store_user u;
 	int rc;
-	pthread_mutex_lock(&a->lock);
+	app_lock_read(a);
 	rc = by_name ? store_user_by_name(a->store, id_or_name, &u) : store_user_get(a->store, id_or_name, &u);
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	if (rc)
 		return rc;
 	memset(w, 0, sizeof *w);

@@ -50,11 +50,11 @@ static void *follower_main(void *arg)
 			quiet = 1;
 		} else if (rc >= 0)
 			quiet = 0;
-		pthread_mutex_lock(&a->lock);
+		app_lock_read(a); /* this node's shared transaction committed first */
 		if (!a->open_batch && follow_sync(a) != TQ_OK) {
 			/* retried at the next round */
 		}
-		pthread_mutex_unlock(&a->lock);
+		app_unlock(a);
 	}
 }
 

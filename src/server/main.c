@@ -55,6 +55,7 @@ struct options {
 	double login_rate;         /* POST /v1/session per address per second (per name: a fifth) */
 	int test_hooks;            /* /v1/test/ routes (testhooks.h); tests only */
 	int64_t clock_offset_ms;   /* --clock-offset: the test clock starts this far ahead */
+	long group_commit;         /* --group-commit: writes sharing one transaction at most (1 = off) */
 	struct hub_limits streams;
 	unsigned max_requests, max_requests_per_address, header_timeout_s;
 	struct cot_options cot; /* cot.listen NULL: no TAK gateway */
@@ -81,7 +82,8 @@ static void usage(FILE *f)
 		   "defaults: --data ./tansiq-data --listen 127.0.0.1:8080 --rate-limit 100 (per user per second;\n"
 		   "          each source address gets 4x) --web <source tree>/web (node_modules beside it)\n"
 		   "          --login-rate 5 (logins per address per second, burst 2x; per user name a fifth,\n"
-		   "          burst 1x; 0 = off)\n"
+		   "          burst 1x; 0 = off) --group-commit 64 (concurrent writes sharing one fsync at most;\n"
+		   "          1 = every write commits alone)\n"
 		   "tests only: --test-hooks (POST /v1/test/clock, /v1/test/deadline-faults; loopback only)\n"
 		   "            --clock-offset DURATION (with --test-hooks: the clock starts that far ahead)\n"
 		   "connection slots (0 = default):\n"
@@ -119,7 +121,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"cot-tls-key", required_argument, NULL, 'K'}, {"cot-insecure", no_argument, NULL, 'N'},
 		{"cot-insecure-user", required_argument, NULL, 'U'},
 		{"witness", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
-		{"login-rate", required_argument, NULL, 'L'},
+		{"login-rate", required_argument, NULL, 'L'}, {"group-commit", required_argument, NULL, 'G'},
 		{"test-hooks", no_argument, NULL, 'T'},   {"clock-offset", required_argument, NULL, 'O'},
 		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
 		{"max-connections-per-address", required_argument, NULL, OPT_MAX_CONNECTIONS_PER_ADDRESS},
@@ -134,6 +136,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->listen = "127.0.0.1:8080";
 	o->rate_limit = 100;
 	o->login_rate = 5;
+	o->group_commit = APP_GROUP_MAX_DEFAULT;
 	if (argc > 1 && strcmp(argv[1], "init") == 0) {
 		o->init = 1;
 		argv[1] = argv[0];
@@ -175,6 +178,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->login_rate = strtod(optarg, &end);
 			if (*end || o->login_rate < 0 || o->login_rate > 1e4) {
 				fprintf(stderr, "tansiqd: --login-rate wants logins per second (0 = off)\n");
+				return -1;
+			}
+			break;
+		}
+		case 'G': {
+			char *end;
+			o->group_commit = strtol(optarg, &end, 10);
+			if (*end || o->group_commit < 1 || o->group_commit > 4096) {
+				fprintf(stderr, "tansiqd: --group-commit wants writes per transaction, 1 to 4096 (1 = off)\n");
 				return -1;
 			}
 			break;
@@ -345,9 +357,9 @@ static void demo_tak_packages(struct app *a)
 		snprintf(path, sizeof path, "%s/tak/%s.zip", a->data_dir, name);
 		if (access(path, F_OK) == 0)
 			continue;
-		pthread_mutex_lock(&a->lock);
+		app_lock_read(a);
 		int rc = store_user_by_name(a->store, name, &u);
-		pthread_mutex_unlock(&a->lock);
+		app_unlock(a);
 		if (rc)
 			continue;
 		rc = certs_tak_package(a, u.id, u.name, u.party, app_now(), &zip, &len);
@@ -419,6 +431,7 @@ static int serve(const struct options *o)
 	if ((rc = app_open_store(&app, o->data, o->store)))
 		return rc == TQ_EIO ? EXIT_STORE : EXIT_USAGE;
 	app.test_clock = o->test_hooks;
+	app.group_max = (unsigned)o->group_commit;
 	if (o->login_rate > 0) {
 		app.rate_login_addr = ratelimit_new(o->login_rate, 2 * o->login_rate);
 		app.rate_login_name = ratelimit_new(o->login_rate / 5, o->login_rate);
@@ -512,6 +525,8 @@ static int serve(const struct options *o)
 	hub_free(&app);
 	engines_free(&app);
 	login_limits_free(&app);
+	fprintf(stderr, "tansiqd: %llu writes in %llu transactions\n", (unsigned long long)app.group_writes,
+		(unsigned long long)app.group_commits);
 	app_close(&app);
 	return 0;
 }

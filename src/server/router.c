@@ -207,6 +207,7 @@ static int run_write(struct req *r, const struct route *rt, const char *idem)
 	for (int attempt = 0;; attempt++) {
 		if ((rc = commit_new(r->app, &r->who, r->now, &r->commit)))
 			return req_fail(r, rc, "out of memory");
+		commit_share(r->commit); /* durable at router_dispatch's commit_settle_unlock */
 		if (!(rt->flags & ROUTE_STAGED) && (rc = commit_open(r->commit))) {
 			rc = req_fail(r, rc, "the store is busy");
 			break;
@@ -292,7 +293,11 @@ void router_dispatch(struct req *r)
 		if (rc == TQ_OK)
 			rc = rt->fn(r);
 	} else {
-		pthread_mutex_lock(&a->lock);
+		int write = (rt->flags & ROUTE_WRITE) != 0;
+		if (write)
+			app_lock_write(a);
+		else
+			app_lock_read(a); /* commits an open shared transaction first */
 		/* Another node's acknowledged write is visible to this request. */
 		if (app_sync(a) != TQ_OK) {
 			/* the request meets the same failure in the store and answers it */
@@ -300,7 +305,17 @@ void router_dispatch(struct req *r)
 		/* Read under the lock: times then follow commit (and seq) order. */
 		r->now = app_now();
 		rc = run_handler(r, rt);
-		pthread_mutex_unlock(&a->lock);
+		/* Group commit: no answer before the COMMIT holding this write (or
+		 * the writes it read) returned; if it failed, nothing was written. */
+		int durable = TQ_OK;
+		if (write)
+			durable = commit_settle_unlock(a);
+		else
+			app_unlock(a);
+		if (durable != TQ_OK) {
+			req_reset(r);
+			rc = req_fail(r, durable, "the change could not be committed");
+		}
 	}
 	/* params point into scratch; handlers are done with them now. */
 	memset(r->param, 0, sizeof r->param);

@@ -196,9 +196,9 @@ static tq_time sweep_locked(struct app *a, struct sweeper *s, tq_time now)
 static tq_time sweep_once(struct app *a)
 {
 	tq_time next;
-	pthread_mutex_lock(&a->lock);
+	app_lock_read(a); /* reads due deadlines: what is committed */
 	next = sweep_locked(a, a->sweeper, app_now());
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	return next;
 }
 

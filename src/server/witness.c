@@ -244,7 +244,7 @@ static int prepare(struct wclient *c, uint64_t *size, uint8_t root[32], char **r
 	cosigned = c->cosigned, cosigned_size = c->cosigned_size;
 	pthread_mutex_unlock(&ws->mu);
 
-	pthread_mutex_lock(&a->lock);
+	app_lock_read(a);
 	rc = store_log_size(a->store, size);
 	if (!rc)
 		rc = store_log_root(a->store, *size, root);
@@ -257,7 +257,7 @@ static int prepare(struct wclient *c, uint64_t *size, uint8_t root[32], char **r
 		else if (old > 0 && old < *size)
 			rc = store_log_consistency(a->store, old, *size, proof, &count);
 	}
-	pthread_mutex_unlock(&a->lock);
+	app_unlock(a);
 	if (rc == TQ_ECONFLICT) {
 		set_error(c, "the witness cosigned size %" PRIu64 " > log size %" PRIu64 " (log rolled back?)",
 			  old, *size);

@@ -17,6 +17,9 @@ struct store_ops {
 	int (*begin)(struct store *s);
 	int (*commit)(struct store *s);
 	void (*rollback)(struct store *s);
+	int (*savepoint)(struct store *s);
+	int (*release)(struct store *s);
+	int (*rollback_to)(struct store *s);
 	int (*meta_get)(struct store *s, const char *key, char **out);
 	int (*meta_set)(struct store *s, const char *key, const char *value);
 	int (*user_insert)(struct store *s, const struct store_user *u, tq_time now);

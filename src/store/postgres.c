@@ -328,6 +328,24 @@ static void pg_rollback(struct store *base)
 	s->in_tx = 0;
 }
 
+/* SQL savepoints; the name is fixed: one level at a time (store.h). */
+static int pg_savepoint(struct store *base)
+{
+	return pg_exec(PG(base), "SAVEPOINT member");
+}
+
+static int pg_release(struct store *base)
+{
+	return pg_exec(PG(base), "RELEASE SAVEPOINT member");
+}
+
+static int pg_rollback_to(struct store *base)
+{
+	struct pg_store *s = PG(base);
+	int rc = pg_exec(s, "ROLLBACK TO SAVEPOINT member");
+	return rc ? rc : pg_exec(s, "RELEASE SAVEPOINT member");
+}
+
 static int pg_available(struct store *base)
 {
 	return !PG(base)->lost;
@@ -993,6 +1011,9 @@ static const struct store_ops pg_ops = {
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
+	.savepoint = pg_savepoint,
+	.release = pg_release,
+	.rollback_to = pg_rollback_to,
 	.meta_get = pg_meta_get,
 	.meta_set = pg_meta_set,
 	.user_insert = pg_user_insert,

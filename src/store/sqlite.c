@@ -201,6 +201,23 @@ static void sq_rollback(struct store *base)
 	s->in_tx = 0;
 }
 
+/* SQL savepoints; the name is fixed: one level at a time (store.h). */
+static int sq_savepoint(struct store *base)
+{
+	return exec(SQ(base), "SAVEPOINT member");
+}
+
+static int sq_release(struct store *base)
+{
+	return exec(SQ(base), "RELEASE member");
+}
+
+static int sq_rollback_to(struct store *base)
+{
+	struct sqlite_store *s = SQ(base);
+	return exec(s, "ROLLBACK TO member") || exec(s, "RELEASE member") ? TQ_EIO : TQ_OK;
+}
+
 static char *column_strdup(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -831,6 +848,9 @@ static const struct store_ops sqlite_ops = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
 	.user_insert = sq_user_insert,

@@ -79,6 +79,21 @@ void store_rollback(struct store *s)
 	s->ops->rollback(s);
 }
 
+int store_savepoint(struct store *s)
+{
+	return s->ops->savepoint(s);
+}
+
+int store_release(struct store *s)
+{
+	return s->ops->release(s);
+}
+
+int store_rollback_to(struct store *s)
+{
+	return s->ops->rollback_to(s);
+}
+
 int store_meta_get(struct store *s, const char *key, char **out)
 {
 	return s->ops->meta_get(s, key, out);

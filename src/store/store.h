@@ -45,6 +45,15 @@ int store_available(struct store *s);
 TQ_MUST_USE int store_begin(struct store *s);
 TQ_MUST_USE int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* Savepoints inside the open transaction (group commit: one per writer of a
+ * shared transaction). store_savepoint marks the point; store_release keeps
+ * what was written since and forgets the mark; store_rollback_to undoes what
+ * was written since the mark and forgets it, leaving the transaction usable
+ * (also after a failed statement on PostgreSQL). One level is enough: a mark
+ * is released or rolled back before the next is taken. */
+TQ_MUST_USE int store_savepoint(struct store *s);
+TQ_MUST_USE int store_release(struct store *s);
+TQ_MUST_USE int store_rollback_to(struct store *s);
 
 /* Change notification for nodes sharing a database: a watch has its own
  * connection that LISTENs for commits of other nodes. store_watch_wait returns
