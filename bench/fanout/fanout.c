@@ -14,10 +14,11 @@
  * and server CPU time.
  *
  *   fanout --port P --tokens FILE --post-token T --pid PID [--subscribers N]
- *          [--rate R] [--messages M] [--track T] [--sources K] [--host-base B]
+ *          [--rate R] [--messages M] [--track T] [--sources K] [--host-base B] [--readers T]
  *
  * tokens FILE: one bearer token per line; subscriber i uses token i mod count.
  * Source addresses: 127.0.0.B .. 127.0.0.(B+K-1), subscriber i uses i mod K.
+ * Readers: T threads (default 2), each reading a share of the streams from its own epoll set.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -54,11 +55,12 @@ struct sub {
 };
 
 static struct {
-	int port, n, rate, messages, sources, host_base, pid;
+	int port, n, rate, messages, sources, host_base, pid, readers;
 	const char *track, *post_token;
 	char *tokens[MAX_TOKENS];
 	int ntokens;
-} cfg = {.n = 1000, .rate = 10, .messages = 200, .sources = 4, .host_base = 2, .track = "il-sy"};
+} cfg = {.n = 1000, .rate = 10, .messages = 200, .sources = 4, .host_base = 2, .track = "il-sy",
+       .readers = 2};
 
 static _Atomic int64_t *sent_at; /* per message: monotonic µs before the POST was written; 0 = not yet */
 static uint32_t *lat_us;          /* one sample per receipt */
@@ -285,6 +287,56 @@ static void scan(struct sub *s, const char *data, size_t n, int64_t t)
 	memcpy(s->tail, buf + len - s->tail_len, s->tail_len);
 }
 
+#define READERS_MAX 16
+static size_t expected;
+
+struct reader {
+	struct sub *subs;
+	int index, ep, dropped;
+	pthread_t thread;
+	struct proc_figures peak;
+};
+
+/* Reads a share of the streams until every receipt is in, or ten seconds after the last post. */
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct epoll_event evs[1024];
+	static char bufs[READERS_MAX][65536];
+	char *buf = bufs[r->index];
+	int64_t last_sample = now_us(), drain_from = 0;
+	while (atomic_load(&nlat) < expected) {
+		int k = epoll_wait(r->ep, evs, 1024, 200);
+		int64_t t = now_us();
+		for (int e = 0; e < k; e++) {
+			struct sub *s = &r->subs[evs[e].data.u32];
+			/* Level-triggered: one read per readiness unless it filled the buffer. */
+			ssize_t n = read(s->fd, buf, 65536);
+			if (n > 0)
+				scan(s, buf, (size_t)n, now_us());
+			if (n == 0 || (n < 0 && errno != EAGAIN)) {
+				r->dropped++;
+				epoll_ctl(r->ep, EPOLL_CTL_DEL, s->fd, NULL);
+				close(s->fd);
+				s->st = CLOSED;
+			}
+		}
+		if (r->index == 0 && t - last_sample > 500000) {
+			struct proc_figures f = proc_read(cfg.pid);
+			if (f.rss_kib > r->peak.rss_kib)
+				r->peak.rss_kib = f.rss_kib;
+			if (f.threads > r->peak.threads)
+				r->peak.threads = f.threads;
+			last_sample = t;
+		}
+		if (atomic_load(&posting_done) && !drain_from)
+			drain_from = t;
+		if (drain_from && t - drain_from > 10000000)
+			break; /* ten seconds after the last post: whatever is missing is missing */
+	}
+	return NULL;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -315,7 +367,7 @@ int main(int argc, char **argv)
 		{"port", 1, NULL, 'p'},     {"tokens", 1, NULL, 't'},   {"post-token", 1, NULL, 'P'},
 		{"pid", 1, NULL, 'i'},      {"subscribers", 1, NULL, 'n'}, {"rate", 1, NULL, 'r'},
 		{"messages", 1, NULL, 'm'}, {"track", 1, NULL, 'k'},    {"sources", 1, NULL, 's'},
-		{"host-base", 1, NULL, 'b'}, {NULL, 0, NULL, 0},
+		{"host-base", 1, NULL, 'b'}, {"readers", 1, NULL, 'R'}, {NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -330,14 +382,15 @@ int main(int argc, char **argv)
 		case 'k': cfg.track = optarg; break;
 		case 's': cfg.sources = atoi(optarg); break;
 		case 'b': cfg.host_base = atoi(optarg); break;
+		case 'R': cfg.readers = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: fanout --port P --tokens FILE --post-token T --pid PID [--subscribers N] "
-					"[--rate R] [--messages M] [--track T] [--sources K] [--host-base B]\n");
+					"[--rate R] [--messages M] [--track T] [--sources K] [--host-base B] [--readers T]\n");
 			return 2;
 		}
 	}
 	if (!cfg.port || !cfg.ntokens || !cfg.post_token || !cfg.pid || cfg.n < 1 || cfg.rate < 1 ||
-	    cfg.messages < 1 || cfg.sources < 1) {
+	    cfg.messages < 1 || cfg.sources < 1 || cfg.readers < 1 || cfg.readers > READERS_MAX) {
 		fprintf(stderr, "fanout: --port, --tokens, --post-token and --pid are required\n");
 		return 2;
 	}
@@ -424,42 +477,34 @@ int main(int argc, char **argv)
 	sleep(2); /* let the server settle: idle subscribers */
 	struct proc_figures idle = proc_read(cfg.pid);
 
+	/* The readers: each its own epoll over a share of the streams, so that the
+	 * client's reads (on the same machine as the server) are not one core's
+	 * queue. The first also samples the server's RSS and threads. */
+	struct reader rd[READERS_MAX];
+	for (int r = 0; r < cfg.readers; r++) {
+		rd[r] = (struct reader){.subs = subs, .index = r, .ep = epoll_create1(0), .peak = idle};
+		if (rd[r].ep < 0)
+			die("epoll_create1");
+	}
+	for (int i = 0; i < cfg.n; i++) {
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = (uint32_t)i};
+		epoll_ctl(ep, EPOLL_CTL_DEL, subs[i].fd, NULL);
+		if (epoll_ctl(rd[i % cfg.readers].ep, EPOLL_CTL_ADD, subs[i].fd, &ev))
+			die("epoll_ctl");
+	}
+	expected = (size_t)cfg.n * (size_t)cfg.messages;
 	pthread_t th;
 	pthread_create(&th, NULL, poster, NULL);
-	struct proc_figures peak = idle;
-	int64_t last_sample = now_us(), drain_from = 0;
-	size_t expected = (size_t)cfg.n * (size_t)cfg.messages;
-	int dropped = 0;
-	while (atomic_load(&nlat) < expected) {
-		int k = epoll_wait(ep, evs, 4096, 200);
-		int64_t t = now_us();
-		for (int e = 0; e < k; e++) {
-			struct sub *s = &subs[evs[e].data.u32];
-			ssize_t n;
-			while ((n = read(s->fd, buf, sizeof buf)) > 0)
-				scan(s, buf, (size_t)n, now_us());
-			if (n == 0 || (n < 0 && errno != EAGAIN)) {
-				dropped++;
-				epoll_ctl(ep, EPOLL_CTL_DEL, s->fd, NULL);
-				close(s->fd);
-				s->st = CLOSED;
-			}
-		}
-		if (t - last_sample > 500000) {
-			struct proc_figures f = proc_read(cfg.pid);
-			if (f.rss_kib > peak.rss_kib)
-				peak.rss_kib = f.rss_kib;
-			if (f.threads > peak.threads)
-				peak.threads = f.threads;
-			last_sample = t;
-		}
-		if (atomic_load(&posting_done) && !drain_from)
-			drain_from = t;
-		if (drain_from && t - drain_from > 10000000)
-			break; /* ten seconds after the last post: whatever is missing is missing */
-	}
+	for (int r = 1; r < cfg.readers; r++)
+		pthread_create(&rd[r].thread, NULL, reader_main, &rd[r]);
+	reader_main(&rd[0]);
+	for (int r = 1; r < cfg.readers; r++)
+		pthread_join(rd[r].thread, NULL);
 	pthread_join(th, NULL);
-	struct proc_figures end = proc_read(cfg.pid);
+	struct proc_figures end = proc_read(cfg.pid), peak = rd[0].peak;
+	int dropped = 0;
+	for (int r = 0; r < cfg.readers; r++)
+		dropped += rd[r].dropped;
 
 	size_t got = atomic_load(&nlat);
 	qsort(lat_us, got, sizeof *lat_us, cmp_u32);

@@ -10,7 +10,8 @@
 # raised with ulimit -n), creates enough viewer users that no user holds more than the default 32
 # streams, spreads the subscribers over enough loopback source addresses (127.0.0.2…) that none holds
 # more than 200 (default cap 256), runs the client and prints its figures. All caps stay at their
-# defaults except --max-streams when N is above the default 10,000.
+# defaults except --max-streams when N is above the default 10,000. FANOUT_PERF=PREFIX records a perf
+# profile of the server (call graphs) over each client run into PREFIX.N.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="1000 10000"
@@ -86,8 +87,11 @@ for n in $sizes; do
 	post_token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['IL'])" "$work/data/demo-tokens.json")
 	sources=$(( (n + 199) / 200 ))
 	echo "--- N = $n ---"
+	# FANOUT_PERF=PREFIX: profile the server (perf record -g) for the whole client run into PREFIX.N
+	[ -n "${FANOUT_PERF:-}" ] && { perf record -q -F 499 -g -p "$tq_pid" -o "$FANOUT_PERF.$n" 2>/dev/null & perf_pid=$!; }
 	"$build/fanout" --port "$port" --pid "$tq_pid" --tokens "$work/tokens" --post-token "$post_token" \
 		--subscribers "$n" --rate "$rate" --messages "$messages" --sources "$sources" || status=$?
+	[ -n "${perf_pid:-}" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; perf_pid=; }
 	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	stop_server
 done

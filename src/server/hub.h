@@ -1,20 +1,28 @@
 /*
- * hub — live fan-out of committed events to Server-Sent Events subscribers.
+ * hub — live fan-out of committed events to Server-Sent Events subscribers:
+ * the HTTP side of a stream (subscribe, the content reader, catch-up from the
+ * store, caps, revocation) and the listener API of the TAK gateway.
+ * Delivery itself is hub_writer.h's; the records and queues sse_frame.h's;
+ * the caps hub_caps.h's.
  *
  * The hub is the app's event sink: after each commit (under the app lock) it
- * appends the event, formatted as one SSE record, to the bounded buffer of
- * every subscriber that may see it, and wakes the subscriber's connection. It
- * never writes to a socket and never waits for a client: a subscriber whose
- * buffer would grow past HUB_SUB_BUFFER_MAX is cut off (it resumes later with
- * Last-Event-ID), so a slow client costs at most that much memory.
+ * calls the listeners, then hands the event to the writer threads, which
+ * queue its record (built once, shared) to every subscriber that may see it
+ * and send it. Publication never writes to a socket and never waits for a
+ * client: a subscriber whose queue would pass HUB_SUB_BUFFER_MAX is cut off
+ * (it resumes later with Last-Event-ID), so a slow client costs at most that
+ * much memory.
  *
  * Subscribers do not own threads. Each stream is a libmicrohttpd callback
- * response; when its buffer is empty the callback suspends the connection
- * (MHD_suspend_connection, from inside the content reader as microhttpd.h
- * allows) and the hub resumes it when an event or a heartbeat arrives. A
- * stream that resumes from an index first catches up from the store in
- * bounded batches (read as the client drains them), then switches to live
- * delivery under the app lock, so nothing is missed or sent twice.
+ * response, close-delimited (not chunked); when its queue is empty the
+ * content reader parks the connection (MHD_suspend_connection, from inside
+ * the reader as microhttpd.h allows). A writer then sends new records on a
+ * parked plain-HTTP connection itself, and resumes the connection only when
+ * the socket does not take them all (and always for TLS, whose bytes only
+ * libmicrohttpd can write). A stream that resumes from an index first
+ * catches up from the store in bounded batches (read as the client drains
+ * them), then switches to live delivery under the app lock, so nothing is
+ * missed or sent twice.
  *
  * Caps (issue 17): streams are counted apart from request slots (connguard.h)
  * against a cell-wide cap, a per-user cap and a per-source-address cap; a
@@ -28,18 +36,18 @@
  * visibility function (auth_event_visible) to the audience itself. One
  * publication path serves both.
  *
- * The hub's own thread resumes the connections that have new bytes (a system
- * call each, kept off the app lock that publication holds) and appends a
- * heartbeat comment to every stream each
+ * The writers queue a heartbeat comment to every stream each
  * HUB_HEARTBEAT_MS (TANSIQD_SSE_HEARTBEAT_MS in the environment overrides it,
  * for tests); that is also how a client that vanished while its stream was
- * suspended is noticed.
+ * parked is noticed. TANSIQD_SSE_DIRECT=0 makes every stream go through
+ * libmicrohttpd, as TLS streams do (for tests of that path).
  */
 #ifndef TQ_HUB_H
 #define TQ_HUB_H
 
 #include <stdint.h>
 #include "server/app.h"
+#include "server/sse_frame.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -47,7 +55,7 @@ struct MHD_Response;
 #define HUB_HEARTBEAT_MS 15000
 /* Pending bytes per subscriber; above this the subscriber is disconnected.
  * Larger than the largest event (a 64 KiB message body, escaped, twice). */
-#define HUB_SUB_BUFFER_MAX (512 * 1024)
+#define HUB_SUB_BUFFER_MAX SSE_QUEUE_MAX_BYTES
 /* A stream with bytes to send that makes no progress for this long is closed. */
 #define HUB_STALL_TIMEOUT_S 10
 
