@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,14 @@ static int64_t now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* This process's CPU time (user + system), all threads. */
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static void die(const char *what)
@@ -476,6 +485,7 @@ int main(int argc, char **argv)
 	}
 	sleep(2); /* let the server settle: idle subscribers */
 	struct proc_figures idle = proc_read(cfg.pid);
+	double client_idle = self_cpu_s();
 
 	/* The readers: each its own epoll over a share of the streams, so that the
 	 * client's reads (on the same machine as the server) are not one core's
@@ -502,6 +512,7 @@ int main(int argc, char **argv)
 		pthread_join(rd[r].thread, NULL);
 	pthread_join(th, NULL);
 	struct proc_figures end = proc_read(cfg.pid), peak = rd[0].peak;
+	double client_cpu = self_cpu_s() - client_idle;
 	int dropped = 0;
 	for (int r = 0; r < cfg.readers; r++)
 		dropped += rd[r].dropped;
@@ -526,6 +537,8 @@ int main(int argc, char **argv)
 	printf("server CPU s         %.2f while posting (%.1f ms per message, %.1f us per delivery)\n",
 	       end.cpu_s - idle.cpu_s, 1000 * (end.cpu_s - idle.cpu_s) / cfg.messages,
 	       1e6 * (end.cpu_s - idle.cpu_s) / ((double)cfg.messages * cfg.n));
+	printf("client CPU s         %.2f while posting (%.1f us per receipt; same machine)\n", client_cpu,
+	       1e6 * client_cpu / ((double)cfg.messages * cfg.n));
 	printf("server threads s     %.2f on a CPU, %.2f runnable but waiting for a CPU (machine load)\n",
 	       end.run_s - idle.run_s, end.wait_s - idle.wait_s);
 	for (int i = 0; i < cfg.n; i++)

@@ -16,7 +16,7 @@
  * index 0 of a long log needs no more memory than a live stream. */
 #define CATCHUP_MAX_ENTRIES 2048
 #define CATCHUP_MAX_BYTES (64 * 1024)
-#define STREAM_BLOCK_SIZE (4 * 1024) /* per stream, allocated by libmicrohttpd: memory per idle subscriber */
+#define STREAM_BLOCK_SIZE (2 * 1024) /* per stream, allocated by libmicrohttpd with the response: memory per idle subscriber */
 
 struct hub {
 	struct app *app;

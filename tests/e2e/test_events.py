@@ -35,6 +35,9 @@ class SSE:
         h = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
         h.update(headers or {})
         self.conn.request("GET", path, headers=h)
+        # getresponse() hands a close-delimited response the socket and drops it from conn: keep it,
+        # so that close() can end the reader thread.
+        self.sock = self.conn.sock
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
         self.headers = self.resp.headers
@@ -99,8 +102,7 @@ class SSE:
 
     def close(self):
         try:
-            if self.conn.sock:
-                self.conn.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self.conn.close()
