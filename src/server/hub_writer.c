@@ -15,7 +15,6 @@
 
 /* A published event on its way to the writers; each writer drops one reference. */
 struct hub_event {
-	struct hub_event *next;
 	atomic_uint refs;
 	uint64_t index;
 	struct sse_frame *frame;
@@ -124,13 +123,24 @@ void hub_writers_publish(struct hub_writers *ws, uint64_t index, const char *typ
 	for (int i = 0; i < ws->n; i++) {
 		struct hub_writer *w = &ws->w[i];
 		pthread_mutex_lock(&w->qmu);
-		if (!e) {
+		if (e && w->qcount == w->qcap && w->qcap < HUB_QUEUE_EVENTS_MAX) {
+			unsigned cap = w->qcap ? w->qcap * 2 : 64;
+			struct hub_event **q = malloc(cap * sizeof *q);
+			if (q) {
+				for (unsigned k = 0; k < w->qcount; k++)
+					q[k] = w->q[(w->qhead + k) % w->qcap];
+				free(w->q);
+				w->q = q;
+				w->qcap = cap;
+				w->qhead = 0;
+			}
+		}
+		if (!e || w->qcount == w->qcap) {
 			w->gap = 1; /* out of memory: live clients resume later, without a gap */
-		} else if (w->tail) {
-			w->tail->next = e;
-			w->tail = e;
+			if (e)
+				hub_event_release(e); /* this writer's reference */
 		} else {
-			w->head = w->tail = e;
+			w->q[(w->qhead + w->qcount++) % w->qcap] = e;
 		}
 		pthread_cond_signal(&w->cond);
 		pthread_mutex_unlock(&w->qmu);
@@ -199,14 +209,13 @@ static void *writer_main(void *arg)
 	for (;;) {
 		int beat = 0, nev = 0, gap;
 		pthread_mutex_lock(&w->qmu);
-		while (!w->head && !w->gap && !w->stop && !beat)
+		while (!w->qcount && !w->gap && !w->stop && !beat)
 			beat = pthread_cond_timedwait(&w->cond, &w->qmu, &next_beat) == ETIMEDOUT;
-		for (; w->head && nev < HUB_PASS_EVENTS_MAX; nev++) {
-			ev[nev] = w->head;
-			w->head = w->head->next;
+		for (; w->qcount && nev < HUB_PASS_EVENTS_MAX; nev++) {
+			ev[nev] = w->q[w->qhead];
+			w->qhead = (w->qhead + 1) % w->qcap;
+			w->qcount--;
 		}
-		if (!w->head)
-			w->tail = NULL;
 		gap = w->gap;
 		w->gap = 0;
 		int stop = w->stop;
@@ -353,11 +362,9 @@ void hub_writers_stop(struct hub_writers *ws)
 		pthread_cond_signal(&w->cond);
 		pthread_mutex_unlock(&w->qmu);
 		pthread_join(w->thread, NULL);
-		while (w->head) {
-			struct hub_event *e = w->head;
-			w->head = e->next;
-			hub_event_release(e);
-		}
+		for (; w->qcount; w->qcount--, w->qhead = (w->qhead + 1) % w->qcap)
+			hub_event_release(w->q[w->qhead]);
+		free(w->q);
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->qmu);
 		pthread_mutex_destroy(&w->mu);

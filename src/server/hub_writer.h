@@ -39,6 +39,7 @@ struct hub;
 #define HUB_WRITERS 2            /* writer threads (the machine this was sized on has 2 cores) */
 #define HUB_CLASSES_MAX 256      /* visibility classes decided once per event; beyond, per subscriber */
 #define HUB_PASS_EVENTS_MAX 64   /* events a writer delivers in one pass */
+#define HUB_QUEUE_EVENTS_MAX 65536 /* events waiting for a writer; beyond, its live subscribers are cut off */
 
 struct hub_writer;
 struct hub_writers;
@@ -77,7 +78,8 @@ struct hub_writer {
 	struct hub_sub *subs;
 	pthread_mutex_t qmu;       /* the events handed over by publication */
 	pthread_cond_t cond;
-	struct hub_event *head, *tail;
+	struct hub_event **q;      /* a ring of events not yet delivered (one event sits in every writer's) */
+	unsigned qcap, qhead, qcount;
 	int gap;                   /* an event could not be queued: cut every live subscriber off */
 	int stop;
 	uint8_t verdict[HUB_PASS_EVENTS_MAX][HUB_CLASSES_MAX]; /* during a pass: 0 unknown, 1 seen, 2 not */
