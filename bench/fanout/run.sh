@@ -28,8 +28,12 @@ done
 
 build=${BENCH_BUILD:-$root/build-bench}
 release=${RELEASE_BUILD:-$root/build-release}
-[ -f "$release/build.ninja" ] || meson setup "$release" "$root" --buildtype=release >/dev/null
-ninja -C "$release" tansiqd >/dev/null
+# TANSIQD_BIN=PATH runs another tansiqd binary (a before/after comparison in the same session).
+tansiqd=${TANSIQD_BIN:-$release/tansiqd}
+if [ -z "${TANSIQD_BIN:-}" ]; then
+	[ -f "$release/build.ninja" ] || meson setup "$release" "$root" --buildtype=release >/dev/null
+	ninja -C "$release" tansiqd >/dev/null
+fi
 mkdir -p "$build"
 cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -o "$build/fanout" "$root/bench/fanout/fanout.c"
 
@@ -51,7 +55,7 @@ wait_listening() { for _ in $(seq 600); do grep -q "^listening on" "$1" 2>/dev/n
 
 start_server() { # extra options…
 	port=$(free_port)
-	"$release/tansiqd" --demo --data "$work/data" --listen "127.0.0.1:$port" --rate-limit 0 "$@" \
+	"$tansiqd" --demo --data "$work/data" --listen "127.0.0.1:$port" --rate-limit 0 "$@" \
 		>"$work/tq.out" 2>"$work/tq.err" &
 	tq_pid=$!
 	wait_listening "$work/tq.out" || { cat "$work/tq.err" >&2; exit 1; }
