@@ -9,6 +9,7 @@ import socket
 import time
 
 import pytest
+import requests
 
 from test_events import SSE, entries, parse_record, send
 
@@ -123,3 +124,48 @@ def test_a_reader_that_stalls_then_reads_gets_every_event_once_in_order(path, se
     assert ids == sorted(set(ids)) and ids[0] >= start
     want = [e["index"] for e in entries(server, cell["SY"], start)]
     assert ids == want, "no gap: the stream carries what the log shows SY"
+
+
+def test_a_tls_stream_is_only_ever_written_by_the_tls_layer(tmp_path, monkeypatch):
+    """The writers send on parked plain-HTTP streams themselves; a TLS stream's bytes must go through
+    libmicrohttpd (GnuTLS). A raw write into a TLS stream would break its record layer: the client
+    would fail to decrypt the heartbeats and events that follow."""
+    import ssl
+    import subprocess
+    from conftest import Server
+
+    monkeypatch.setenv("TANSIQD_SSE_HEARTBEAT_MS", "200")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-days", "2", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    srv = Server(tmp_path / "d")
+    srv.init()
+    srv.start("--tls-cert", str(cert), "--tls-key", str(key))
+    try:
+        ctx = ssl.create_default_context(cafile=str(cert))
+        raw = socket.create_connection(("127.0.0.1", srv.port))
+        tls = ctx.wrap_socket(raw, server_hostname="localhost")
+        tls.settimeout(10)
+        tls.sendall(f"GET /v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {srv.admin}\r\n\r\n"
+                    .encode())
+        data = b""
+        while data.count(b": heartbeat\n\n") < 3:  # ~0.6 s: the stream parks and is woken three times
+            chunk = tls.recv(65536)  # an undecryptable record raises ssl.SSLError here
+            assert chunk, "the TLS stream ended"
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200")
+        r = requests.post(f"https://127.0.0.1:{srv.port}/v1/parties", json={"id": "ZZ", "name": "Zed"},
+                          headers={"Authorization": f"Bearer {srv.admin}"}, verify=str(cert), timeout=30)
+        assert r.status_code == 201, r.text
+        while b"ZZ" not in data:  # the party's creation is an event the cell admin follows
+            chunk = tls.recv(65536)
+            assert chunk, "the TLS stream ended"
+            data += chunk
+        while data.count(b": heartbeat\n\n") < 6:
+            chunk = tls.recv(65536)
+            assert chunk, "the TLS stream ended"
+            data += chunk
+        tls.close()
+    finally:
+        srv.stop()
