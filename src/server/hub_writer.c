@@ -52,6 +52,19 @@ static void resume_all(struct hub_sub *list)
 	}
 }
 
+/* Lets go of w->mu and resumes a list collected under it. resume_mu is taken
+ * first, so hub_writers_unpark_all, which takes it after w->mu, waits for
+ * these resumes; w->mu is free during them, so libmicrohttpd may destroy
+ * other responses meanwhile. A connection on the list is still suspended, so
+ * still alive, until its resume. */
+static void unlock_and_resume(struct hub_writer *w, struct hub_sub *list)
+{
+	pthread_mutex_lock(&w->resume_mu);
+	pthread_mutex_unlock(&w->mu);
+	resume_all(list);
+	pthread_mutex_unlock(&w->resume_mu);
+}
+
 /* Cuts the subscriber off: its bytes are dropped and its socket shut down so
  * that MHD closes the connection even though the client is not reading. The
  * fd is still the connection's: MHD closes it only after destroying the
@@ -160,8 +173,8 @@ static int visible(struct hub_writer *w, const struct hub_sub *s, int i, const s
 	return *v == 1;
 }
 
-/* One pass over the writer's subscribers (w->mu held): each gets the events
- * it may see, and the heartbeat, in one send. */
+/* One pass over the writer's subscribers (w->mu held, and let go here): each
+ * gets the events it may see, and the heartbeat, in one send. */
 static void deliver(struct hub_writer *w, struct hub_event **ev, int nev, struct sse_frame *beat, int gap)
 {
 	struct hub_writers *h = w->ws;
@@ -184,7 +197,7 @@ static void deliver(struct hub_writer *w, struct hub_event **ev, int nev, struct
 		flush(s, &resume);
 		pthread_mutex_unlock(&s->mu);
 	}
-	resume_all(resume);
+	unlock_and_resume(w, resume);
 }
 
 static struct timespec deadline_in(long ms)
@@ -229,7 +242,6 @@ static void *writer_main(void *arg)
 			next_beat = deadline_in(h->heartbeat_ms);
 		pthread_mutex_lock(&w->mu);
 		deliver(w, ev, nev, beat ? h->beat : NULL, gap);
-		pthread_mutex_unlock(&w->mu);
 		for (int i = 0; i < nev; i++)
 			hub_event_release(ev[i]);
 	}
@@ -300,8 +312,7 @@ void hub_writers_cut(struct hub_writers *ws, int (*match)(void *ctx, const struc
 				cut_off(s, &resume);
 			pthread_mutex_unlock(&s->mu);
 		}
-		resume_all(resume);
-		pthread_mutex_unlock(&w->mu);
+		unlock_and_resume(w, resume);
 	}
 }
 
@@ -309,7 +320,8 @@ void hub_writers_unpark_all(struct hub_writers *ws)
 {
 	/* Set before looking at any flag: a stream that parks later sees it (hub.c, stream_read). */
 	atomic_store(&ws->closing, 1);
-	/* A writer's pass, with its resumes, ends before its lock is ours. */
+	/* A writer's pass ends before its lock is ours, and its resumes before
+	 * its resume lock is (unlock_and_resume). */
 	for (int i = 0; i < ws->n; i++) {
 		struct hub_writer *w = &ws->w[i];
 		struct hub_sub *resume = NULL;
@@ -319,8 +331,7 @@ void hub_writers_unpark_all(struct hub_writers *ws)
 			unpark(s, &resume);
 			pthread_mutex_unlock(&s->mu);
 		}
-		resume_all(resume);
-		pthread_mutex_unlock(&w->mu);
+		unlock_and_resume(w, resume);
 	}
 }
 
@@ -339,11 +350,13 @@ int hub_writers_start(struct hub_writers *ws, long heartbeat_ms)
 		struct hub_writer *w = &ws->w[i];
 		w->ws = ws;
 		pthread_mutex_init(&w->mu, NULL);
+		pthread_mutex_init(&w->resume_mu, NULL);
 		pthread_mutex_init(&w->qmu, NULL);
 		pthread_cond_init(&w->cond, NULL);
 		if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 			pthread_cond_destroy(&w->cond);
 			pthread_mutex_destroy(&w->qmu);
+			pthread_mutex_destroy(&w->resume_mu);
 			pthread_mutex_destroy(&w->mu);
 			hub_writers_stop(ws);
 			return TQ_EIO;
@@ -367,6 +380,7 @@ void hub_writers_stop(struct hub_writers *ws)
 		free(w->q);
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->qmu);
+		pthread_mutex_destroy(&w->resume_mu);
 		pthread_mutex_destroy(&w->mu);
 	}
 	ws->n = 0;

@@ -19,7 +19,9 @@
  *
  * Locks: a writer holds its share's lock for a pass and each subscriber's
  * lock while it touches that subscriber; publication takes only the writers'
- * queue locks. The park flag (suspended) changes only under the subscriber's
+ * queue locks. Connections are resumed after the share's lock is let go (a
+ * response's free callback takes it), under a lock that hub_writers_unpark_all
+ * waits for. The park flag (suspended) changes only under the subscriber's
  * lock, and whoever clears it resumes the connection, so exactly one resume
  * follows each suspend; a parked connection stays alive until resumed.
  */
@@ -76,6 +78,7 @@ struct hub_writer {
 	pthread_t thread;
 	pthread_mutex_t mu;        /* its share of subscribers, and a pass over them */
 	struct hub_sub *subs;
+	pthread_mutex_t resume_mu; /* held while a pass's resumes run (after mu is let go) */
 	pthread_mutex_t qmu;       /* the events handed over by publication */
 	pthread_cond_t cond;
 	struct hub_event **q;      /* a ring of events not yet delivered (one event sits in every writer's) */
