@@ -228,9 +228,11 @@ int hub_subscribe(struct hub *h, struct MHD_Connection *conn, const struct hub_s
 		stream_free(s); /* gives back the slot; s is not linked */
 		return TQ_ENOMEM;
 	}
-	/* Close-delimited, not chunked: the body is the SSE bytes themselves, so
-	 * the hub may write them to a parked plain-HTTP connection directly. */
-	MHD_set_response_options(resp, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT, MHD_RO_END);
+	/* A direct stream is close-delimited, not chunked: the body is the SSE
+	 * bytes themselves, so a writer may send them on the parked connection.
+	 * Others (TLS, TANSIQD_SSE_DIRECT=0) keep libmicrohttpd's framing. */
+	if (s->direct)
+		MHD_set_response_options(resp, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT, MHD_RO_END);
 	hub_writers_add(&h->ws, s);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; charset=utf-8");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");

@@ -14,7 +14,7 @@
  * much memory.
  *
  * Subscribers do not own threads. Each stream is a libmicrohttpd callback
- * response, close-delimited (not chunked); when its queue is empty the
+ * response (close-delimited on plain HTTP, chunked on TLS); when its queue is empty the
  * content reader parks the connection (MHD_suspend_connection, from inside
  * the reader as microhttpd.h allows). A writer then sends new records on a
  * parked plain-HTTP connection itself, and resumes the connection only when
@@ -40,7 +40,8 @@
  * HUB_HEARTBEAT_MS (TANSIQD_SSE_HEARTBEAT_MS in the environment overrides it,
  * for tests); that is also how a client that vanished while its stream was
  * parked is noticed. TANSIQD_SSE_DIRECT=0 makes every stream go through
- * libmicrohttpd, as TLS streams do (for tests of that path).
+ * libmicrohttpd, chunked, as TLS streams do (for tests of that path, and for
+ * clients that need chunked framing).
  */
 #ifndef TQ_HUB_H
 #define TQ_HUB_H

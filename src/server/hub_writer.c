@@ -224,6 +224,12 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&w->qmu);
 		while (!w->qcount && !w->gap && !w->stop && !beat)
 			beat = pthread_cond_timedwait(&w->cond, &w->qmu, &next_beat) == ETIMEDOUT;
+		if (!beat) { /* a steady flow of events never lets the wait time out */
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			beat = now.tv_sec > next_beat.tv_sec ||
+			       (now.tv_sec == next_beat.tv_sec && now.tv_nsec >= next_beat.tv_nsec);
+		}
 		for (; w->qcount && nev < HUB_PASS_EVENTS_MAX; nev++) {
 			ev[nev] = w->q[w->qhead];
 			w->qhead = (w->qhead + 1) % w->qcap;

@@ -123,7 +123,8 @@ class Stream:
     def _run(self):
         idx = typ = None
         try:
-            for line in self.resp.iter_lines(decode_unicode=True):
+            # chunk_size=1: the stream is close-delimited, and larger reads wait for that many bytes.
+            for line in self.resp.iter_lines(chunk_size=1, decode_unicode=True):
                 if line.startswith("id: "):
                     idx = int(line[4:])
                 elif line.startswith("event: "):
