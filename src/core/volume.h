@@ -29,7 +29,11 @@
 #include "core/tqtime.h"
 #include "core/tqerr.h"
 
-#define VOLUME_LEVELS 15 /* finest cell 360/2^14 deg ~ 0.022 deg ~ 2.4 km */
+/* Finest cell 360/2^13 deg ~ 0.044 deg ~ 4.9 km. Finer cells (2.4 km) made a
+ * 10 km query probe ~5x as many (mostly empty) cells of the hash, which was
+ * half of a check at 100k spread volumes; the time-sorted cells keep a coarse
+ * cell cheap to read (bench/README.md, third pass). */
+#define VOLUME_LEVELS 14
 
 struct volume_index;
 
