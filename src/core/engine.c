@@ -259,6 +259,81 @@ static int is_areal(GEOSContextHandle_t h, const GEOSGeometry *g)
 	return t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON;
 }
 
+/* Calls fn(ud, x, y) for every distinct vertex of areal g (every ring of
+ * every polygon, the closing position skipped) until it returns nonzero;
+ * returns that, or 0. */
+static int each_vertex(GEOSContextHandle_t h, const GEOSGeometry *g, int (*fn)(void *, double, double), void *ud)
+{
+	int np = GEOSGetNumGeometries_r(h, g);
+	if (np < 0)
+		return TQ_EINTERNAL;
+	for (int i = 0; i < np; i++) {
+		const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, i);
+		int nh = poly ? GEOSGetNumInteriorRings_r(h, poly) : -1;
+		if (nh < 0)
+			return TQ_EINTERNAL;
+		for (int r = -1; r < nh; r++) {
+			const GEOSGeometry *ring =
+				r < 0 ? GEOSGetExteriorRing_r(h, poly) : GEOSGetInteriorRingN_r(h, poly, r);
+			const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
+			unsigned n;
+			if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n))
+				return TQ_EINTERNAL;
+			for (unsigned j = 0; j + 1 < n; j++) {
+				double x, y;
+				if (!GEOSCoordSeq_getXY_r(h, cs, j, &x, &y))
+					return TQ_EINTERNAL;
+				int rc = fn(ud, x, y);
+				if (rc)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+struct inside_ctx {
+	GEOSContextHandle_t h;
+	const GEOSPreparedGeometry *p;
+};
+
+/* 1 when (x, y) lies in the interior of p's geometry, else 0; <0 on error. */
+static int point_inside(void *ud, double x, double y)
+{
+	struct inside_ctx *ic = ud;
+	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ic->h, x, y);
+	if (!pt)
+		return TQ_ENOMEM;
+	char r = GEOSPreparedContainsProperly_r(ic->h, ic->p, pt);
+	GEOSGeom_destroy_r(ic->h, pt);
+	return r == 2 ? TQ_EINTERNAL : r;
+}
+
+/* A sufficient test that the interiors of two areal footprints a and b meet,
+ * far cheaper than their overlay: a vertex of one in the interior of the
+ * other (every boundary point of a valid polygon is a limit of interior
+ * points, so near that vertex both interiors meet). Exact: GEOS's
+ * point-in-polygon is robust. 0 means "not shown", not "disjoint": footprints
+ * that cross without a vertex inside, touch, or share boundaries go to the
+ * overlay. pa is a prepared; pb may be NULL (b is then prepared for this
+ * pair only: indexed activities keep no prepared geometry, for memory). */
+static int vertex_inside(GEOSContextHandle_t h, const GEOSPreparedGeometry *pa, const GEOSGeometry *a,
+			 const GEOSPreparedGeometry *pb, const GEOSGeometry *b)
+{
+	struct inside_ctx ic = {h, pa};
+	int rc = each_vertex(h, b, point_inside, &ic);
+	if (rc)
+		return rc;
+	const GEOSPreparedGeometry *own = pb ? NULL : GEOSPrepare_r(h, b);
+	if (!pb && !own)
+		return TQ_ENOMEM;
+	ic.p = pb ? pb : own;
+	rc = each_vertex(h, a, point_inside, &ic);
+	if (own)
+		GEOSPreparedGeom_destroy_r(h, own);
+	return rc;
+}
+
 /* interiors_meet for the candidate and o, where p is the prepared footprint
  * of one of them and g the other's footprint. When both are areal, the
  * overlap (c ∩ o, what add_pair reports) decides instead of a second
@@ -281,6 +356,14 @@ static int pair_interiors_meet(struct check *k, const GEOSPreparedGeometry *p, c
 		return 0;
 	if (is_areal(h, c->footprint) && is_areal(h, o->footprint)) {
 		double a;
+		/* Without the geometry wanted, a vertex inside settles most pairs
+		 * (same answer: the overlay would have positive area). */
+		if (!k->geom) {
+			int in = p == k->cprep ? vertex_inside(h, p, c->footprint, NULL, o->footprint)
+					       : vertex_inside(h, p, o->footprint, prep_of(k, c), c->footprint);
+			if (in)
+				return in < 0 ? in : 1;
+		}
 		if (!(*ov = GEOSIntersection_r(h, c->footprint, o->footprint)) || !GEOSArea_r(h, *ov, &a))
 			return TQ_EINTERNAL;
 		double ca = (k->cbb[2] - k->cbb[0]) * (k->cbb[3] - k->cbb[1]);
