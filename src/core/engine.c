@@ -486,6 +486,71 @@ static double metres_per_degree_min(const double *a, const double *b)
  * centimetres; a metre of room keeps the two tests' answers the same. */
 #define METRIC_SLACK_M 1.0
 
+/* WGS 84 metres per degree at latitude phi (degrees): along the meridian
+ * (increasing with |phi|) and along the parallel (decreasing with |phi|). */
+#define WGS84_A 6378137.0
+#define WGS84_E2 0.0066943799901413165
+static double m_per_deg_lat(double phi)
+{
+	double s = sin(phi * M_PI / 180.0);
+	return WGS84_A * (1 - WGS84_E2) / pow(1 - WGS84_E2 * s * s, 1.5) * M_PI / 180.0;
+}
+
+static double m_per_deg_lon(double phi)
+{
+	double s = sin(phi * M_PI / 180.0);
+	return WGS84_A / sqrt(1 - WGS84_E2 * s * s) * cos(phi * M_PI / 180.0) * M_PI / 180.0;
+}
+
+struct scale {
+	double kx, ky;
+};
+
+static int scale_cb(double *x, double *y, void *ud)
+{
+	const struct scale *s = ud;
+	*x *= s->kx;
+	*y *= s->ky;
+	return 1;
+}
+
+/* Footprints up to this extent (both, in degrees) get scaled_bounds. */
+#define SCALED_MAX_DEG 1.0
+/* Distances between points within ~100 km of an aeqd projection's centre
+ * change by less than ~1e-4 of themselves (radial ones not at all). */
+#define AEQD_EPS 1e-3
+
+/* Bounds on the distance in metres between the candidate and o, without
+ * PROJ: their lon/lat footprints scaled by the fewest metres per degree
+ * within their latitude band (+0.05 deg, see metres_per_degree_min) give a
+ * distance *lo that no path between them beats; the straight lon/lat segment
+ * between the closest points is at most *hi = lo times the ratio of the most
+ * to the fewest metres per degree in the band. 1 when set, 0 when the
+ * footprints are too large for these bounds, <0 on error. */
+static int scaled_bounds(struct check *k, const struct subject *o, double *lo, double *hi)
+{
+	GEOSContextHandle_t h = k->e->h;
+	const double *a = k->cbb, *b = o->bbox;
+	if (a[2] - a[0] > SCALED_MAX_DEG || a[3] - a[1] > SCALED_MAX_DEG || b[2] - b[0] > SCALED_MAX_DEG ||
+	    b[3] - b[1] > SCALED_MAX_DEG)
+		return 0;
+	double y0 = fmin(a[1], b[1]) - 0.05, y1 = fmax(a[3], b[3]) + 0.05;
+	double amax = fmax(fabs(y0), fabs(y1)), amin = y0 <= 0 && y1 >= 0 ? 0 : fmin(fabs(y0), fabs(y1));
+	if (amax >= 85.0)
+		return 0;
+	struct scale smin = {m_per_deg_lon(amax), m_per_deg_lat(amin)};
+	double ratio = fmax(m_per_deg_lon(amin) / smin.kx, m_per_deg_lat(amax) / smin.ky) * (1 + 1e-9);
+	GEOSGeometry *cs = GEOSGeom_transformXY_r(h, k->c->footprint, scale_cb, &smin);
+	GEOSGeometry *os = cs ? GEOSGeom_transformXY_r(h, o->footprint, scale_cb, &smin) : NULL;
+	int ok = os && GEOSDistance_r(h, cs, os, lo);
+	geo_free(k->e->geo, cs);
+	geo_free(k->e->geo, os);
+	if (!ok)
+		return TQ_EINTERNAL;
+	*hi = *lo * ratio;
+	return 1;
+}
+
 static int ensure_cbuf(struct check *k)
 {
 	int rc;
@@ -544,16 +609,25 @@ static int pair_holds(struct check *k, const struct subject *o, const struct rul
 		return TQ_EINTERNAL;
 	if (deg * metres_per_degree_min(k->cbb, o->bbox) > BUFFER_REACH * m->separation_m + BUFFER_SLACK_M)
 		return 0;
-	/* Without the geometry: the metric distance in the buffer's own
-	 * projection (geo_local: c densified and projected once per check)
-	 * settles every pair but those within a metre of the margin or in the
-	 * buffer's overshoot: o meets the circumscribed buffer when it is closer
-	 * than separation_m, and cannot when it is farther than the buffer's
-	 * radius. Only the pairs in between build the buffer, which then decides
-	 * exactly as it always did. */
-	if (!k->geom && !k->cbufprep) {
-		/* With the geometry wanted the buffer is built anyway for a
-		 * finding (cbuf ∩ o), so it decides at once, as before. */
+	/* The metric distance in the buffer's own projection (geo_local: c
+	 * densified and projected once per check) settles every pair but those
+	 * within a metre of the margin or in the buffer's overshoot: o meets the
+	 * circumscribed buffer when it is closer than separation_m, and cannot
+	 * when it is farther than the buffer's radius. Only the pairs in between
+	 * build the buffer, which then decides exactly as it always did. (The
+	 * finding's geometry, when wanted, comes from margin_part.) */
+	/* Bounds without PROJ settle all but the pairs within a few metres of
+	 * the margin (a path shorter than separation_m crosses into the buffer;
+	 * the buffer reaches no farther than its radius), as the metric
+	 * distance below would, with AEQD_EPS for the projection's own error. */
+	double lo, hi;
+	if ((rc = scaled_bounds(k, o, &lo, &hi)) < 0)
+		return rc;
+	if (rc && hi * (1 + AEQD_EPS) < m->separation_m - METRIC_SLACK_M)
+		return 1;
+	if (rc && lo * (1 - AEQD_EPS) > m->separation_m / cos(M_PI / (4.0 * GEO_QUADSEGS)) + METRIC_SLACK_M)
+		return 0;
+	if (!k->cbufprep) {
 		if (!k->cloc && (rc = geo_local_new(k->e->geo, c->footprint, &k->cloc)))
 			return rc == TQ_ETOOBIG ? rc : TQ_EINTERNAL;
 		double d;
@@ -677,6 +751,22 @@ static int set_geometry(struct check *k, struct finding *f, GEOSGeometry *g /* t
 	return rc;
 }
 
+/* cbuf ∩ o, the part of o within the margin (*g owned), through geo_local:
+ * the same set and vertices as the buffer's, at a fraction of the PROJ
+ * transforms (geo.h geo_local_buffer_part). A candidate too large to
+ * densify for geo_local goes the long way. */
+static int margin_part(struct check *k, const struct subject *o, GEOSGeometry **g)
+{
+	int rc = 0;
+	if (!k->cloc && (rc = geo_local_new(k->e->geo, k->c->footprint, &k->cloc)) && rc != TQ_ETOOBIG)
+		return TQ_EINTERNAL;
+	if (k->cloc)
+		return geo_local_buffer_part(k->e->geo, k->cloc, k->e->m.separation_m, o->footprint, g);
+	if ((rc = ensure_cbuf(k)))
+		return rc;
+	return (*g = GEOSIntersection_r(k->e->h, k->cbuf, o->footprint)) ? 0 : TQ_EINTERNAL;
+}
+
 /* ov: c ∩ o when already computed, or NULL; taken. */
 static int add_pair(struct check *k, const struct subject *o, const struct rule *r, GEOSGeometry *ov)
 {
@@ -706,9 +796,9 @@ static int add_pair(struct check *k, const struct subject *o, const struct rule 
 	if ((k->disjoint || (g && GEOSisEmpty_r(h, g) == 1)) &&
 	    (k->cbuf || (r->margin && k->e->m.separation_m > 0))) {
 		geo_free(k->e->geo, g);
-		if ((rc = ensure_cbuf(k)))
+		g = NULL;
+		if ((rc = margin_part(k, o, &g)))
 			return rc;
-		g = GEOSIntersection_r(h, k->cbuf, o->footprint);
 	}
 	if (g && GEOSisEmpty_r(h, g) == 1) {
 		geo_free(k->e->geo, g);
