@@ -128,7 +128,7 @@ static int level_for(const double *bb)
 {
 	double size = fmax(bb[2] - bb[0], bb[3] - bb[1]);
 	int level = VOLUME_LEVELS - 1;
-	while (level > 0 && cell_size(level) < size)
+	while (level > 0 && cell_size(level) < 2 * size)
 		level--;
 	return level;
 }

@@ -4,8 +4,10 @@
  *
  * The spatial part is a hierarchical grid: level L has square cells of
  * 360 / 2^L degrees; a subject lives at the finest level (up to
- * VOLUME_LEVELS - 1) whose cells are at least as large as its bounding box,
- * so it occupies at most 2 x 2 cells there. Cells are found through one
+ * VOLUME_LEVELS - 1) whose cells are at least twice as large as its bounding
+ * box, so it occupies at most 2 x 2 cells there, mostly one (a query of
+ * similar size then probes fewer cells per level; the time-sorted cells keep
+ * the extra entries cheap). Cells are found through one
  * open-addressing hash of (level, x, y). A query visits, per occupied level,
  * either the cells under the query box or, when those are more than the
  * subjects on that level, the level's list. Inserts and removals touch at
