@@ -218,6 +218,7 @@ struct check {
 	const struct engine_overlaps *want; /* NULL: every finding's geometry */
 	int geom;                     /* this pair's overlap geometry is wanted */
 	struct geo_local *cloc;       /* candidate projected for metric distances */
+	int nparts;                   /* margin findings' geometries built (margin_part) */
 };
 
 static const GEOSPreparedGeometry *prep_of(struct check *k, const struct subject *s)
@@ -751,16 +752,22 @@ static int set_geometry(struct check *k, struct finding *f, GEOSGeometry *g /* t
 	return rc;
 }
 
+/* Margin findings per check whose geometry comes from a cut buffer; past
+ * them the whole buffer is projected back once (a busy check has dozens,
+ * whose cuts would overlap). */
+#define MARGIN_PARTS_CUT 4
+
 /* cbuf ∩ o, the part of o within the margin (*g owned), through geo_local:
  * the same set and vertices as the buffer's, at a fraction of the PROJ
  * transforms (geo.h geo_local_buffer_part). A candidate too large to
- * densify for geo_local goes the long way. */
+ * densify for geo_local, or a check past MARGIN_PARTS_CUT of them, goes
+ * through the whole buffer. */
 static int margin_part(struct check *k, const struct subject *o, GEOSGeometry **g)
 {
-	int rc = 0;
-	if (!k->cloc && (rc = geo_local_new(k->e->geo, k->c->footprint, &k->cloc)) && rc != TQ_ETOOBIG)
+	int rc = 0, cut = !k->cbuf && ++k->nparts <= MARGIN_PARTS_CUT;
+	if (cut && !k->cloc && (rc = geo_local_new(k->e->geo, k->c->footprint, &k->cloc)) && rc != TQ_ETOOBIG)
 		return TQ_EINTERNAL;
-	if (k->cloc)
+	if (cut && k->cloc)
 		return geo_local_buffer_part(k->e->geo, k->cloc, k->e->m.separation_m, o->footprint, g);
 	if ((rc = ensure_cbuf(k)))
 		return rc;
