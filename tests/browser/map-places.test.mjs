@@ -10,7 +10,20 @@ after(closeBrowser);
 
 const DAMASCUS = [33.5102, 36.2913];
 const names = (page) => page.$$eval('.leaflet-places-pane .tq-place .name', (ns) => ns.map((n) => n.textContent));
-const view = (page, [lat, lon], zoom) => page.evaluate(([a, o, z]) => window.tansiq.map.setView([a, o], z, { animate: false }),
+// (Returns nothing: Playwright would serialise the Map that setView returns, slowly.)
+// Waits until the map and its popup stop moving (showPoint pans and zooms with an animation).
+async function settled(page) {
+  let last = '';
+  for (let i = 0; i < 60; i++) {
+    const now = await page.evaluate(() => JSON.stringify([document.querySelector('.leaflet-popup-content')?.getBoundingClientRect(),
+      window.tansiq.map.getCenter(), window.tansiq.map.getZoom(), document.querySelectorAll('.tq-place').length]));
+    if (now === last) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail('the map did not settle');
+}
+const view = (page, [lat, lon], zoom) => page.evaluate(([a, o, z]) => { window.tansiq.map.setView([a, o], z, { animate: false }); },
   [lat, lon, zoom]);
 
 test('places.json is served, made from the installed data', async () => {
@@ -80,10 +93,12 @@ test('in Arabic the map says دمشق; a popup covers the names under it', async
     });
     await b.page.evaluate(([lat, lon]) => window.tansiq.situation.showPoint(lon, lat, 'test'), DAMASCUS);
     await b.page.locator('.leaflet-popup-content').waitFor();
+    await settled(b.page);
     const [clat, clon] = await center();
     // Open it again lower by the offset between its point and its body's centre.
     await b.page.evaluate(([lat, lon]) => window.tansiq.situation.showPoint(lon, lat, 'test'),
       [2 * DAMASCUS[0] - clat, 2 * DAMASCUS[1] - clon]);
+    await settled(b.page);
     // Names take no clicks (pointer-events: none); let them answer elementFromPoint so the stacking shows.
     await b.page.addStyleTag({ content: '.leaflet-places-pane, .leaflet-places-pane * { pointer-events: auto !important; }' });
     const dot = b.page.locator('.tq-place', { hasText: 'دمشق' }).locator('.dot');
@@ -93,6 +108,10 @@ test('in Arabic the map says دمشق; a popup covers the names under it', async
       const e = document.elementFromPoint(x, y);
       return e && (e.closest('.leaflet-popup') ? 'popup' : e.closest('.tq-place') ? 'place' : e.className);
     }, [box.x + box.width / 2, box.y + box.height / 2]);
+    const pop = await b.page.locator('.leaflet-popup-content-wrapper').boundingBox();
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    assert.ok(x > pop.x && x < pop.x + pop.width && y > pop.y && y < pop.y + pop.height,
+      `Damascus lies under the popup: dot ${JSON.stringify(box)} popup ${JSON.stringify(pop)}`);
     assert.equal(top, 'popup', 'the popup covers the place name');
     await shot(b.page, '84-map-places-ar-popup');
   } finally { await b.close(); }
