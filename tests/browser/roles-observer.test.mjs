@@ -8,14 +8,16 @@ import { openAs, pickTrack, shot, apiAs, closeBrowser, square } from './helpers.
 after(closeBrowser);
 
 test('AZ observes a track: zones and meetings only, no 403, opens on Zones & forces', async () => {
+  let observing = false;
   // Log in first: the session kept for other files then remembers AZ's own track (tr-il).
   const b = await openAs('az');
   try {
     const made = await apiAs('admin', 'POST', '/v1/tracks', {
       id: 'obs-browser', name: 'Observer (browser test)',
-      members: [{ party: 'SY', role: 'principal' }, { party: 'RU', role: 'principal' }, { party: 'AZ', role: 'observer' }],
+      members: [{ party: 'SY', role: 'principal' }, { party: 'US', role: 'principal' }, { party: 'AZ', role: 'observer' }],
     });
     assert.equal(made.status, 201, JSON.stringify(made.json));
+    observing = true;
     const zone = await apiAs('SY', 'POST', '/v1/tracks/obs-browser/zones', { kind: 'base', name: 'Observed base', geometry: square() });
     assert.equal(zone.status, 201, JSON.stringify(zone.json));
     await b.page.reload();
@@ -37,5 +39,12 @@ test('AZ observes a track: zones and meetings only, no 403, opens on Zones & for
     assert.ok(statuses.length >= 4, statuses.join('\n'));
     assert.deepEqual(statuses.filter((s) => !s.startsWith('2')), [], 'no request of the observer is refused');
     await shot(b.page, '76-observer');
-  } finally { await b.close(); }
+  } finally {
+    await b.close();
+    // AZ leaves the track again: other files count AZ's tracks (session.test.mjs).
+    if (observing) {
+      const left = await apiAs('admin', 'PATCH', '/v1/tracks/obs-browser', { members: [{ party: 'SY', role: 'principal' }, { party: 'US', role: 'principal' }] });
+      assert.equal(left.status, 200, JSON.stringify(left.json));
+    }
+  }
 });
