@@ -86,6 +86,7 @@ struct app {
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */
 	void *connguard;                  /* connection caps and header timeout (connguard.h) */
+	void *workers;                    /* http.c: the threads that run writes off libmicrohttpd's */
 	int test_clock;                   /* --test-hooks: POST /v1/test/clock may move app_now() */
 	void *follower;                   /* follow.h: other nodes' commits; NULL with SQLite */
 	/* Catches up with other nodes' commits (follow.h), with the lock held;
