@@ -2,12 +2,10 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "core/event.h"
 #include "core/tqtime.h"
 #include "server/authn.h"
 #include "server/input.h"
@@ -94,57 +92,55 @@ static int last_body(void *ctx, json_t *body)
 	return 0;
 }
 
-/* Half a write, never committed: a copy of the track's last message under a
- * new id and the next seq, and its message.created event with the audience
- * of the log's last event — what a reader must not see. */
-static int hold_write_rows(struct app *a)
+/* Half a write, never committed: through the commit path's open batch
+ * (commit_open, app_emit), the message.created event of a copy of the track's
+ * last message under a new id and the next seq, with the audience of the
+ * log's last event: what a reader must not see. */
+static const struct who hook_actor = {.user = "test-hook", .role = "server"};
+
+static int hold_write_rows(struct app *a, struct commit *c)
 {
-	struct store *s = a->store;
-	json_t *copy = NULL;
-	char audience[256] = "", *leaf = NULL;
+	json_t *copy = NULL, *mine = NULL;
+	char audience[256] = "";
 	int64_t seq;
 	uint64_t size, index;
-	size_t len;
 	int rc;
-	if ((rc = store_obj_max_seq(s, hold.track, "message", &seq)) || seq < 1 ||
-	    (rc = store_obj_scan(s, hold.track, "message", NULL, 1, seq - 1, last_body, &copy)) || !copy ||
-	    (rc = store_log_size(s, &size)) || size < 1 ||
-	    (rc = store_event_scan(s, size - 1, size, last_audience, audience)))
+	if ((rc = store_obj_max_seq(a->store, hold.track, "message", &seq)) || seq < 1 ||
+	    (rc = store_obj_scan(a->store, hold.track, "message", NULL, 1, seq - 1, last_body, &copy)) || !copy ||
+	    (rc = store_log_size(a->store, &size)) || size < 1 ||
+	    (rc = store_event_scan(a->store, size - 1, size, last_audience, audience)))
 		goto done;
-	json_t *mine = json_deep_copy(copy);
-	json_decref(copy);
-	if (!(copy = mine)) {
-		rc = TQ_ENOMEM;
+	if (!(mine = json_deep_copy(copy)) || !audience[0]) {
+		rc = mine ? TQ_ENOTFOUND : TQ_ENOMEM;
 		goto done;
 	}
 	app_new_id("msg", app_now(), hold.id);
-	json_object_set_new(copy, "id", json_string(hold.id));
-	json_object_set_new(copy, "seq", json_integer(seq + 1));
-	json_object_set_new(copy, "subject", json_string("held, never committed"));
-	struct event e = {.type = "message.created", .track = hold.track, .actor_user = "test", .time = app_now(),
-			  .payload = copy};
-	randombytes_buf(e.salt, sizeof e.salt);
-	if ((rc = store_obj_put(s, &(struct store_obj_meta){hold.id, hold.track, "message", NULL, "sent", seq + 1},
-				copy)) ||
-	    (rc = event_encode(&e, &leaf, &len)) ||
-	    (rc = store_event_append(s, "message.created", hold.track, audience, leaf, len, &index)))
-		goto done;
+	json_object_set_new(mine, "id", json_string(hold.id));
+	json_object_set_new(mine, "seq", json_integer(seq + 1));
+	json_object_set_new(mine, "subject", json_string("held, never committed"));
+	if ((rc = commit_open(c)) == TQ_OK)
+		rc = app_emit(a, &hook_actor, app_now(), "message.created", hold.track, audience, mine, &index);
 done:
-	if (rc == TQ_OK && (!copy || !audience[0]))
+	if (rc == TQ_OK && !copy)
 		rc = TQ_ENOTFOUND;
-	free(leaf);
 	json_decref(copy);
+	json_decref(mine);
 	return rc;
 }
 
 static void *hold_main(void *arg)
 {
 	struct app *a = arg;
+	struct commit *c = NULL;
 	struct timespec until;
 	int rc;
 	app_lock_read(a); /* the writers' lock, with no shared transaction open */
-	if ((rc = store_begin(a->store)) == TQ_OK && (rc = hold_write_rows(a)))
-		store_rollback(a->store);
+	if ((rc = commit_new(a, &hook_actor, app_now(), &c)) == TQ_OK)
+		rc = hold_write_rows(a, c);
+	if (rc) {
+		commit_free(c); /* rolls back what it opened */
+		c = NULL;
+	}
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += TESTHOOKS_HOLD_MAX_MS / 1000;
 	pthread_mutex_lock(&hold.mu);
@@ -155,8 +151,7 @@ static void *hold_main(void *arg)
 		;
 	hold.released = hold.state == HOLD_RELEASING;
 	pthread_mutex_unlock(&hold.mu);
-	if (!rc)
-		store_rollback(a->store);
+	commit_free(c); /* never applied: its savepoint and the transaction are rolled back */
 	app_unlock(a);
 	pthread_mutex_lock(&hold.mu);
 	hold.state = HOLD_DONE;
