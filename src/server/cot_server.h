@@ -1,24 +1,16 @@
 /*
  * cot_server — the TAK gateway: Cursor-on-Target XML (TAK protocol version 0)
  * over TLS with client certificates signed by the cell CA (api.md, Contract
- * v1.1, TAK gateway; docs/tak.md).
+ * v1.1, TAK gateway; docs/tak.md). This module assembles it from:
  *
- * One thread runs an epoll loop over every connection; GnuTLS sessions are
- * non-blocking. A connection is bound at the handshake to the user named by
- * its certificate's CN, which must still exist in the store. Then, under the
- * app lock, it is sent the current state of every object its party sees in
- * its tracks and becomes live: from then on it receives what the hub's
- * listener hands it, the same published events the SSE streams get, filtered
- * by auth_event_visible(). Nothing here decides visibility.
+ *   cot_net      the TLS listener and its connections: epoll thread, buffers, caps
+ *   cot_session  who a connection is, and its inbound CoT (pings, GeoChat → hotline)
+ *   cot_feed     the cell's state at connect, then its published events, as CoT
  *
- * Live delivery appends to the connection's buffer (COT_CONN_BUFFER_MAX); a
- * client that lets it grow past that is disconnected, so the committer never
- * waits for a socket. A `user.deleted` event closes that user's connections.
- *
- * Inbound: pings are answered; a GeoChat whose chat room is a track id becomes
- * a hotline message (to all, routine) through api_hotline_post_as(); anything
- * else is logged and dropped. An event that is malformed, over 64 KiB or has a
- * DTD or entity closes that connection only.
+ * and owns what they share: the cell CA, the listening socket (a loopback
+ * address only for plain TCP) and the TLS credentials (--cot-tls-cert/-key,
+ * or a certificate for the listen address issued from the cell CA at start,
+ * kept in memory only).
  *
  * With --cot-insecure (loopback only) the listener speaks plain TCP and every
  * connection acts as the user named by --cot-insecure-user: for local bridges
@@ -28,11 +20,6 @@
 #define TQ_COT_SERVER_H
 
 #include "server/app.h"
-
-#define COT_CONN_BUFFER_MAX (4 * 1024 * 1024)
-#define COT_MAX_CONNECTIONS 4096
-/* A TLS handshake not finished within this many seconds is dropped. */
-#define COT_HANDSHAKE_TIMEOUT_S 10
 
 struct cot_options {
 	const char *listen;            /* ADDR:PORT */

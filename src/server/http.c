@@ -17,18 +17,13 @@
 #include "core/limits.h"
 #include "server/connguard.h"
 #include "server/hub.h"
+#include "server/problem.h"
 #include "server/ratelimit.h"
 
 static struct MHD_Response *problem_response(struct req *r)
 {
-	int status = req_status_of(r->err);
-	/* A store failure while the database is unreachable is a 503, whatever
-	 * error code the handler turned it into: the client should retry. */
-	if (r->err == TQ_EUNAVAIL || (status == 500 && r->app->store && !store_available(r->app->store))) {
-		status = 503;
-		r->err = TQ_EUNAVAIL;
-		snprintf(r->detail, sizeof r->detail, "the database is unreachable; retry shortly");
-	}
+	int store_down = r->app->store && !store_available(r->app->store);
+	int status = problem_status(req_status_of(r->err), &r->err, store_down, r->detail, sizeof r->detail);
 	json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", req_status_title(status), "status",
 			      status, "detail", r->detail[0] ? r->detail : req_status_title(status));
 	char typebuf[96];

@@ -4,11 +4,16 @@
  *
  * Each backend embeds struct store first in its own state and fills ops; the
  * functions keep exactly the promises of the store.h function of the same name.
+ * It needs the store's records (store_types.h), not its contract (store.h):
+ * store.c includes this header, never the other way round.
  */
 #ifndef TQ_STORE_BACKEND_H
 #define TQ_STORE_BACKEND_H
 
-#include "store/store.h"
+#include "core/tqerr.h"
+#include "store/store_types.h"
+
+struct store;
 
 struct store_ops {
 	const char *name; /* "sqlite" | "postgresql" (GET /v1/health "store") */

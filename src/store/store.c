@@ -3,11 +3,12 @@
  * a postgresql:// (or postgres://) URI selects PostgreSQL, anything else is the
  * path of an embedded SQLite file.
  */
-#include "store/backend.h"
+#include "store/store.h"
 
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include "store/backend.h"
 
 int store_is_postgres(const char *location)
 {

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include "core/tqerr.h"
 #include "core/tqtime.h"
+#include "store/store_types.h"
 
 struct store;
 
@@ -61,7 +62,6 @@ TQ_MUST_USE int store_rollback_to(struct store *s);
  * backend has no other writers: SQLite), TQ_EUNAVAIL while the database is
  * unreachable (it reconnects on the next call). A notification is only a
  * wake-up: the log table stays the truth. */
-struct store_watch;
 TQ_MUST_USE int store_watch_open(const char *location, struct store_watch **out);
 TQ_MUST_USE int store_watch_wait(struct store_watch *w, int timeout_ms);
 void store_watch_close(struct store_watch *w);
@@ -70,14 +70,7 @@ void store_watch_close(struct store_watch *w);
 TQ_MUST_USE int store_meta_get(struct store *s, const char *key, char **out);
 TQ_MUST_USE int store_meta_set(struct store *s, const char *key, const char *value);
 
-/* Users and tokens. party is NULL for the cell admin (role "admin"). */
-struct store_user {
-	char id[40];
-	char name[128];
-	char party[16];     /* "" for the cell admin */
-	char role[16];      /* admin | operator | viewer */
-	char *pw_hash;      /* owned, may be NULL */
-};
+/* Users (struct store_user) and tokens. party is "" for the cell admin (role "admin"). */
 TQ_MUST_USE int store_user_insert(struct store *s, const struct store_user *u, tq_time now);
 TQ_MUST_USE int store_user_get(struct store *s, const char *id, struct store_user *out);
 TQ_MUST_USE int store_user_by_name(struct store *s, const char *name, struct store_user *out);
@@ -107,17 +100,12 @@ TQ_MUST_USE int store_track_get(struct store *s, const char *id, json_t **out);
 TQ_MUST_USE int store_track_role(struct store *s, const char *track, const char *party, char *role, size_t len);
 TQ_MUST_USE int store_track_all(struct store *s, json_t **out_array);
 
-/* Track-scoped objects. */
-struct store_obj_meta {
-	const char *id, *track, *type, *party, *status;
-	int64_t seq;        /* 0 when the type has no sequence */
-};
+/* Track-scoped objects (struct store_obj_meta). */
 TQ_MUST_USE int store_obj_put(struct store *s, const struct store_obj_meta *m, const json_t *body);
 TQ_MUST_USE int store_obj_get(struct store *s, const char *track, const char *type, const char *id,
 			      json_t **out);
 /* Calls fn for each object of (track, type) with id > after (or seq > after_seq
- * when by_seq), in that order, until fn returns non-zero (1: stop, <0: error). */
-typedef int (*store_obj_fn)(void *ctx, json_t *body);
+ * when by_seq), in that order, until fn returns non-zero (store_obj_fn). */
 TQ_MUST_USE int store_obj_scan(struct store *s, const char *track, const char *type, const char *after,
 			       int by_seq, int64_t after_seq, store_obj_fn fn, void *ctx);
 /* Highest seq of (track, type); 0 if none. */
@@ -128,15 +116,7 @@ TQ_MUST_USE int store_obj_max_seq(struct store *s, const char *track, const char
 TQ_MUST_USE int store_event_append(struct store *s, const char *type, const char *track, const char *audience,
 				   const void *leaf, size_t leaf_len, uint64_t *out_index);
 TQ_MUST_USE int store_log_size(struct store *s, uint64_t *out);
-struct store_event {
-	uint64_t index;
-	const char *type, *track, *audience;
-	const unsigned char *leaf;
-	size_t leaf_len;
-	const unsigned char *leaf_hash;    /* 32 bytes */
-};
 /* Calls fn for events with from <= index < to, in index order, until fn returns non-zero. */
-typedef int (*store_event_fn)(void *ctx, const struct store_event *e);
 TQ_MUST_USE int store_event_scan(struct store *s, uint64_t from, uint64_t to, store_event_fn fn, void *ctx);
 TQ_MUST_USE int store_log_root(struct store *s, uint64_t size, uint8_t out[32]);
 TQ_MUST_USE int store_log_inclusion(struct store *s, uint64_t index, uint64_t size, uint8_t (*out)[32],
@@ -148,10 +128,6 @@ TQ_MUST_USE int store_log_consistency(struct store *s, uint64_t m, uint64_t n, u
 TQ_MUST_USE int store_deadline_set(struct store *s, const char *track, const char *object_id,
 				   const char *kind, tq_time due);
 TQ_MUST_USE int store_deadline_clear(struct store *s, const char *object_id, const char *kind);
-struct store_deadline {
-	char track[40], object_id[64], kind[32];
-	tq_time due;
-};
 /* Fills up to max due-and-unfired deadlines (due <= now), earliest first. */
 TQ_MUST_USE int store_deadline_due(struct store *s, tq_time now, struct store_deadline *out, size_t max,
 				   size_t *n);
