@@ -195,20 +195,24 @@ static int run_cached(struct req *r, const struct route *rt)
 	return TQ_OK;
 }
 
-/* How often a write is built again when other nodes committed first. */
-#define ROUTER_MAX_REBUILDS 3
-
-/* A write: the handler builds the batch with no transaction open; the batch is
- * applied after a 2xx answer. With a store shared by several nodes it is
- * built again when another node committed in between (COMMIT_STALE). */
+/* A write. A ROUTE_STAGED handler builds the batch (validation, reads, the
+ * objects and events) with no transaction open; commit_apply then opens the
+ * write transaction. If something committed in between (COMMIT_STALE: another
+ * node, with a shared store), what the batch read may be out of date (a seq
+ * taken, a version moved): it is built once more, this time with the
+ * transaction (and the cell-wide write lock) taken first, so it cannot go
+ * stale again: a write never fails because others keep writing. Other routes
+ * are built inside the transaction from the start. The batch is applied only
+ * after a 2xx answer. */
 static int run_write(struct req *r, const struct route *rt, const char *idem)
 {
+	int staged = (rt->flags & ROUTE_STAGED) != 0;
 	int rc;
-	for (int attempt = 0;; attempt++) {
+	for (;;) {
 		if ((rc = commit_new(r->app, &r->who, r->now, &r->commit)))
 			return req_fail(r, rc, "out of memory");
 		commit_share(r->commit); /* durable at router_dispatch's commit_settle_unlock */
-		if (!(rt->flags & ROUTE_STAGED) && (rc = commit_open(r->commit))) {
+		if (!staged && (rc = commit_open(r->commit))) {
 			rc = req_fail(r, rc, "the store is busy");
 			break;
 		}
@@ -218,15 +222,16 @@ static int run_write(struct req *r, const struct route *rt, const char *idem)
 		if (rc != TQ_OK || r->status >= 300)
 			break;
 		rc = commit_apply(r->commit);
-		if (rc == COMMIT_STALE && attempt < ROUTER_MAX_REBUILDS) {
+		if (rc == COMMIT_STALE && staged) {
 			commit_free(r->commit);
 			r->commit = NULL;
 			req_reset(r);
 			r->now = app_now();
+			staged = 0; /* the second build holds the transaction */
 			continue;
 		}
-		if (rc == COMMIT_STALE)
-			rc = req_fail(r, TQ_EUNAVAIL, "other nodes keep writing; retry shortly");
+		if (rc == COMMIT_STALE) /* not from a batch built inside its transaction */
+			rc = req_fail(r, TQ_EINTERNAL, "the change went stale inside its transaction");
 		else if (rc)
 			rc = req_fail(r, rc, "the change could not be committed");
 		break;
