@@ -34,6 +34,7 @@ web-deps: deps
 	@bash scripts/deps.sh web
 	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		npm ci --no-audit --no-fund; fi
+	@[ -f web/app/places.json ] || npm run --silent places
 
 # tansiqd --demo, and beside it the supervisor's (US) log witness (scripts/demo.sh).
 demo: build web-deps

@@ -25,6 +25,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 	[ ! -d node_modules/playwright-core ] || [ ! -d node_modules/leaflet ]; then
 	npm ci --no-audit --no-fund
 fi
+# The map's place names, made from node_modules by npm's postinstall; again if missing.
+[ -f web/app/places.json ] || npm run --silent places
 if [ ! -x "$tansiqd" ]; then
 	echo "browser-test: $tansiqd not built (ninja -C $build)" >&2
 	exit 1

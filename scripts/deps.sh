@@ -14,8 +14,8 @@ PACKAGES=(
 # Extra groups asked for by the caller (e.g. `deps.sh browser`).
 for extra in "$@"; do
   case "$extra" in
-    browser) PACKAGES+=(chromium); command -v node >/dev/null || PACKAGES+=(nodejs); command -v npm >/dev/null || PACKAGES+=(npm) ;; # a Node.js from elsewhere (with its npm) is kept
-    web)     command -v node >/dev/null || PACKAGES+=(nodejs); command -v npm >/dev/null || PACKAGES+=(npm) ;;
+    browser) PACKAGES+=(chromium tzdata); command -v node >/dev/null || PACKAGES+=(nodejs); command -v npm >/dev/null || PACKAGES+=(npm) ;; # a Node.js from elsewhere (with its npm) is kept
+    web)     PACKAGES+=(tzdata); command -v node >/dev/null || PACKAGES+=(nodejs); command -v npm >/dev/null || PACKAGES+=(npm) ;;
     bench)   PACKAGES+=(postgresql postgis postgresql-15-postgis-3 libpq-dev wrk nginx-light bc) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 1 ;;
   esac

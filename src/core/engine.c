@@ -218,6 +218,7 @@ struct check {
 	const struct engine_overlaps *want; /* NULL: every finding's geometry */
 	int geom;                     /* this pair's overlap geometry is wanted */
 	struct geo_local *cloc;       /* candidate projected for metric distances */
+	int nparts;                   /* margin findings' geometries built (margin_part) */
 };
 
 static const GEOSPreparedGeometry *prep_of(struct check *k, const struct subject *s)
@@ -259,6 +260,81 @@ static int is_areal(GEOSContextHandle_t h, const GEOSGeometry *g)
 	return t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON;
 }
 
+/* Calls fn(ud, x, y) for every distinct vertex of areal g (every ring of
+ * every polygon, the closing position skipped) until it returns nonzero;
+ * returns that, or 0. */
+static int each_vertex(GEOSContextHandle_t h, const GEOSGeometry *g, int (*fn)(void *, double, double), void *ud)
+{
+	int np = GEOSGetNumGeometries_r(h, g);
+	if (np < 0)
+		return TQ_EINTERNAL;
+	for (int i = 0; i < np; i++) {
+		const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, i);
+		int nh = poly ? GEOSGetNumInteriorRings_r(h, poly) : -1;
+		if (nh < 0)
+			return TQ_EINTERNAL;
+		for (int r = -1; r < nh; r++) {
+			const GEOSGeometry *ring =
+				r < 0 ? GEOSGetExteriorRing_r(h, poly) : GEOSGetInteriorRingN_r(h, poly, r);
+			const GEOSCoordSequence *cs = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
+			unsigned n;
+			if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n))
+				return TQ_EINTERNAL;
+			for (unsigned j = 0; j + 1 < n; j++) {
+				double x, y;
+				if (!GEOSCoordSeq_getXY_r(h, cs, j, &x, &y))
+					return TQ_EINTERNAL;
+				int rc = fn(ud, x, y);
+				if (rc)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+struct inside_ctx {
+	GEOSContextHandle_t h;
+	const GEOSPreparedGeometry *p;
+};
+
+/* 1 when (x, y) lies in the interior of p's geometry, else 0; <0 on error. */
+static int point_inside(void *ud, double x, double y)
+{
+	struct inside_ctx *ic = ud;
+	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ic->h, x, y);
+	if (!pt)
+		return TQ_ENOMEM;
+	char r = GEOSPreparedContainsProperly_r(ic->h, ic->p, pt);
+	GEOSGeom_destroy_r(ic->h, pt);
+	return r == 2 ? TQ_EINTERNAL : r;
+}
+
+/* A sufficient test that the interiors of two areal footprints a and b meet,
+ * far cheaper than their overlay: a vertex of one in the interior of the
+ * other (every boundary point of a valid polygon is a limit of interior
+ * points, so near that vertex both interiors meet). Exact: GEOS's
+ * point-in-polygon is robust. 0 means "not shown", not "disjoint": footprints
+ * that cross without a vertex inside, touch, or share boundaries go to the
+ * overlay. pa is a prepared; pb may be NULL (b is then prepared for this
+ * pair only: indexed activities keep no prepared geometry, for memory). */
+static int vertex_inside(GEOSContextHandle_t h, const GEOSPreparedGeometry *pa, const GEOSGeometry *a,
+			 const GEOSPreparedGeometry *pb, const GEOSGeometry *b)
+{
+	struct inside_ctx ic = {h, pa};
+	int rc = each_vertex(h, b, point_inside, &ic);
+	if (rc)
+		return rc;
+	const GEOSPreparedGeometry *own = pb ? NULL : GEOSPrepare_r(h, b);
+	if (!pb && !own)
+		return TQ_ENOMEM;
+	ic.p = pb ? pb : own;
+	rc = each_vertex(h, a, point_inside, &ic);
+	if (own)
+		GEOSPreparedGeom_destroy_r(h, own);
+	return rc;
+}
+
 /* interiors_meet for the candidate and o, where p is the prepared footprint
  * of one of them and g the other's footprint. When both are areal, the
  * overlap (c ∩ o, what add_pair reports) decides instead of a second
@@ -281,6 +357,14 @@ static int pair_interiors_meet(struct check *k, const GEOSPreparedGeometry *p, c
 		return 0;
 	if (is_areal(h, c->footprint) && is_areal(h, o->footprint)) {
 		double a;
+		/* Without the geometry wanted, a vertex inside settles most pairs
+		 * (same answer: the overlay would have positive area). */
+		if (!k->geom) {
+			int in = p == k->cprep ? vertex_inside(h, p, c->footprint, NULL, o->footprint)
+					       : vertex_inside(h, p, o->footprint, prep_of(k, c), c->footprint);
+			if (in)
+				return in < 0 ? in : 1;
+		}
 		if (!(*ov = GEOSIntersection_r(h, c->footprint, o->footprint)) || !GEOSArea_r(h, *ov, &a))
 			return TQ_EINTERNAL;
 		double ca = (k->cbb[2] - k->cbb[0]) * (k->cbb[3] - k->cbb[1]);
@@ -403,6 +487,71 @@ static double metres_per_degree_min(const double *a, const double *b)
  * centimetres; a metre of room keeps the two tests' answers the same. */
 #define METRIC_SLACK_M 1.0
 
+/* WGS 84 metres per degree at latitude phi (degrees): along the meridian
+ * (increasing with |phi|) and along the parallel (decreasing with |phi|). */
+#define WGS84_A 6378137.0
+#define WGS84_E2 0.0066943799901413165
+static double m_per_deg_lat(double phi)
+{
+	double s = sin(phi * M_PI / 180.0);
+	return WGS84_A * (1 - WGS84_E2) / pow(1 - WGS84_E2 * s * s, 1.5) * M_PI / 180.0;
+}
+
+static double m_per_deg_lon(double phi)
+{
+	double s = sin(phi * M_PI / 180.0);
+	return WGS84_A / sqrt(1 - WGS84_E2 * s * s) * cos(phi * M_PI / 180.0) * M_PI / 180.0;
+}
+
+struct scale {
+	double kx, ky;
+};
+
+static int scale_cb(double *x, double *y, void *ud)
+{
+	const struct scale *s = ud;
+	*x *= s->kx;
+	*y *= s->ky;
+	return 1;
+}
+
+/* Footprints up to this extent (both, in degrees) get scaled_bounds. */
+#define SCALED_MAX_DEG 1.0
+/* Distances between points within ~100 km of an aeqd projection's centre
+ * change by less than ~1e-4 of themselves (radial ones not at all). */
+#define AEQD_EPS 1e-3
+
+/* Bounds on the distance in metres between the candidate and o, without
+ * PROJ: their lon/lat footprints scaled by the fewest metres per degree
+ * within their latitude band (+0.05 deg, see metres_per_degree_min) give a
+ * distance *lo that no path between them beats; the straight lon/lat segment
+ * between the closest points is at most *hi = lo times the ratio of the most
+ * to the fewest metres per degree in the band. 1 when set, 0 when the
+ * footprints are too large for these bounds, <0 on error. */
+static int scaled_bounds(struct check *k, const struct subject *o, double *lo, double *hi)
+{
+	GEOSContextHandle_t h = k->e->h;
+	const double *a = k->cbb, *b = o->bbox;
+	if (a[2] - a[0] > SCALED_MAX_DEG || a[3] - a[1] > SCALED_MAX_DEG || b[2] - b[0] > SCALED_MAX_DEG ||
+	    b[3] - b[1] > SCALED_MAX_DEG)
+		return 0;
+	double y0 = fmin(a[1], b[1]) - 0.05, y1 = fmax(a[3], b[3]) + 0.05;
+	double amax = fmax(fabs(y0), fabs(y1)), amin = y0 <= 0 && y1 >= 0 ? 0 : fmin(fabs(y0), fabs(y1));
+	if (amax >= 85.0)
+		return 0;
+	struct scale smin = {m_per_deg_lon(amax), m_per_deg_lat(amin)};
+	double ratio = fmax(m_per_deg_lon(amin) / smin.kx, m_per_deg_lat(amax) / smin.ky) * (1 + 1e-9);
+	GEOSGeometry *cs = GEOSGeom_transformXY_r(h, k->c->footprint, scale_cb, &smin);
+	GEOSGeometry *os = cs ? GEOSGeom_transformXY_r(h, o->footprint, scale_cb, &smin) : NULL;
+	int ok = os && GEOSDistance_r(h, cs, os, lo);
+	geo_free(k->e->geo, cs);
+	geo_free(k->e->geo, os);
+	if (!ok)
+		return TQ_EINTERNAL;
+	*hi = *lo * ratio;
+	return 1;
+}
+
 static int ensure_cbuf(struct check *k)
 {
 	int rc;
@@ -461,16 +610,25 @@ static int pair_holds(struct check *k, const struct subject *o, const struct rul
 		return TQ_EINTERNAL;
 	if (deg * metres_per_degree_min(k->cbb, o->bbox) > BUFFER_REACH * m->separation_m + BUFFER_SLACK_M)
 		return 0;
-	/* Without the geometry: the metric distance in the buffer's own
-	 * projection (geo_local: c densified and projected once per check)
-	 * settles every pair but those within a metre of the margin or in the
-	 * buffer's overshoot: o meets the circumscribed buffer when it is closer
-	 * than separation_m, and cannot when it is farther than the buffer's
-	 * radius. Only the pairs in between build the buffer, which then decides
-	 * exactly as it always did. */
-	if (!k->geom && !k->cbufprep) {
-		/* With the geometry wanted the buffer is built anyway for a
-		 * finding (cbuf ∩ o), so it decides at once, as before. */
+	/* The metric distance in the buffer's own projection (geo_local: c
+	 * densified and projected once per check) settles every pair but those
+	 * within a metre of the margin or in the buffer's overshoot: o meets the
+	 * circumscribed buffer when it is closer than separation_m, and cannot
+	 * when it is farther than the buffer's radius. Only the pairs in between
+	 * build the buffer, which then decides exactly as it always did. (The
+	 * finding's geometry, when wanted, comes from margin_part.) */
+	/* Bounds without PROJ settle all but the pairs within a few metres of
+	 * the margin (a path shorter than separation_m crosses into the buffer;
+	 * the buffer reaches no farther than its radius), as the metric
+	 * distance below would, with AEQD_EPS for the projection's own error. */
+	double lo, hi;
+	if ((rc = scaled_bounds(k, o, &lo, &hi)) < 0)
+		return rc;
+	if (rc && hi * (1 + AEQD_EPS) < m->separation_m - METRIC_SLACK_M)
+		return 1;
+	if (rc && lo * (1 - AEQD_EPS) > m->separation_m / cos(M_PI / (4.0 * GEO_QUADSEGS)) + METRIC_SLACK_M)
+		return 0;
+	if (!k->cbufprep) {
 		if (!k->cloc && (rc = geo_local_new(k->e->geo, c->footprint, &k->cloc)))
 			return rc == TQ_ETOOBIG ? rc : TQ_EINTERNAL;
 		double d;
@@ -594,6 +752,28 @@ static int set_geometry(struct check *k, struct finding *f, GEOSGeometry *g /* t
 	return rc;
 }
 
+/* Margin findings per check whose geometry comes from a cut buffer; past
+ * them the whole buffer is projected back once (a busy check has dozens,
+ * whose cuts would overlap). */
+#define MARGIN_PARTS_CUT 4
+
+/* cbuf ∩ o, the part of o within the margin (*g owned), through geo_local:
+ * the same set and vertices as the buffer's, at a fraction of the PROJ
+ * transforms (geo.h geo_local_buffer_part). A candidate too large to
+ * densify for geo_local, or a check past MARGIN_PARTS_CUT of them, goes
+ * through the whole buffer. */
+static int margin_part(struct check *k, const struct subject *o, GEOSGeometry **g)
+{
+	int rc = 0, cut = !k->cbuf && ++k->nparts <= MARGIN_PARTS_CUT;
+	if (cut && !k->cloc && (rc = geo_local_new(k->e->geo, k->c->footprint, &k->cloc)) && rc != TQ_ETOOBIG)
+		return TQ_EINTERNAL;
+	if (cut && k->cloc)
+		return geo_local_buffer_part(k->e->geo, k->cloc, k->e->m.separation_m, o->footprint, g);
+	if ((rc = ensure_cbuf(k)))
+		return rc;
+	return (*g = GEOSIntersection_r(k->e->h, k->cbuf, o->footprint)) ? 0 : TQ_EINTERNAL;
+}
+
 /* ov: c ∩ o when already computed, or NULL; taken. */
 static int add_pair(struct check *k, const struct subject *o, const struct rule *r, GEOSGeometry *ov)
 {
@@ -623,9 +803,9 @@ static int add_pair(struct check *k, const struct subject *o, const struct rule 
 	if ((k->disjoint || (g && GEOSisEmpty_r(h, g) == 1)) &&
 	    (k->cbuf || (r->margin && k->e->m.separation_m > 0))) {
 		geo_free(k->e->geo, g);
-		if ((rc = ensure_cbuf(k)))
+		g = NULL;
+		if ((rc = margin_part(k, o, &g)))
 			return rc;
-		g = GEOSIntersection_r(h, k->cbuf, o->footprint);
 	}
 	if (g && GEOSisEmpty_r(h, g) == 1) {
 		geo_free(k->e->geo, g);

@@ -761,28 +761,36 @@ static double buffer_radius(double dist_m)
 	return dist_m / cos(M_PI / (4.0 * GEO_QUADSEGS));
 }
 
+/* The checks of geo_buffer_m that need only g's bounding box bb: a
+ * positive distance, and a buffer that stays out of the polar caps and does
+ * not cross ±180° (found by fuzzing: a point at lon 180 whose buffer wrapped
+ * round the globe and missed it). */
+static int buffer_reach(const double *bb, double dist_m)
+{
+	if (!(dist_m > 0) || !isfinite(dist_m))
+		return TQ_EINVALID;
+	double miny = bb[1], maxy = bb[3];
+	if (fmax(fabs(miny), fabs(maxy)) + dist_m / 110574.0 > GEO_MAX_BUFFERED_ABS_LAT)
+		return TQ_EINVALID;
+	double dlon = dist_m / (111320.0 * cos(fmax(fabs(miny), fabs(maxy)) * M_PI / 180.0)) * 1.02;
+	if (bb[0] - dlon < -180.0 || bb[2] + dlon > 180.0)
+		return TQ_EINVALID;
+	return 0;
+}
+
 /* The checks of geo_buffer_m before any buffer is built; on success *planar
  * (owned) is g densified and projected by *xf. */
 static int buffer_prepare(struct geo_ctx *ctx, const GEOSGeometry *g, double dist_m, struct proj_xf *xf,
 			  GEOSGeometry **planar)
 {
 	int rc;
+	double bb[4];
 	*planar = NULL;
-	if (!(dist_m > 0) || !isfinite(dist_m))
-		return TQ_EINVALID;
-	double miny, maxy;
-	if (!GEOSGeom_getYMin_r(ctx->geos, g, &miny) || !GEOSGeom_getYMax_r(ctx->geos, g, &maxy))
+	if (!GEOSGeom_getXMin_r(ctx->geos, g, &bb[0]) || !GEOSGeom_getYMin_r(ctx->geos, g, &bb[1]) ||
+	    !GEOSGeom_getXMax_r(ctx->geos, g, &bb[2]) || !GEOSGeom_getYMax_r(ctx->geos, g, &bb[3]))
 		return TQ_EINTERNAL;
-	if (fmax(fabs(miny), fabs(maxy)) + dist_m / 110574.0 > GEO_MAX_BUFFERED_ABS_LAT)
-		return TQ_EINVALID; /* the buffer would reach into the polar cap */
-	/* ... or across ±180° (found by fuzzing: a point at lon 180 whose buffer
-	 * wrapped round the globe and missed it). */
-	double minx, maxx;
-	if (!GEOSGeom_getXMin_r(ctx->geos, g, &minx) || !GEOSGeom_getXMax_r(ctx->geos, g, &maxx))
-		return TQ_EINTERNAL;
-	double dlon = dist_m / (111320.0 * cos(fmax(fabs(miny), fabs(maxy)) * M_PI / 180.0)) * 1.02;
-	if (minx - dlon < -180.0 || maxx + dlon > 180.0)
-		return TQ_EINVALID;
+	if ((rc = buffer_reach(bb, dist_m)))
+		return rc;
 	if (aeqd_for(ctx, g, xf))
 		return TQ_EINTERNAL;
 	if (!(*planar = project_fwd(ctx, xf, g, &rc)))
@@ -862,6 +870,9 @@ struct geo_local {
 	double bb[4];      /* a's bounding box, for aeqd_for */
 	GEOSGeometry *planar;
 	const GEOSPreparedGeometry *prep;
+	GEOSGeometry *buf; /* planar buffer by buf_dist (geo_local_buffer_part), or NULL */
+	double buf_dist;
+	double buf_maxseg; /* its longest edge, metres */
 };
 
 int geo_local_new(struct geo_ctx *ctx, const GEOSGeometry *a, struct geo_local **out)
@@ -895,6 +906,7 @@ void geo_local_free(struct geo_ctx *ctx, struct geo_local *l)
 	if (l->prep)
 		GEOSPreparedGeom_destroy_r(ctx->geos, l->prep);
 	geo_free(ctx, l->planar);
+	geo_free(ctx, l->buf);
 	free(l);
 }
 
@@ -1031,4 +1043,116 @@ void geo_metres_to_degrees(double dist_m, double min_lat, double max_lat, double
 		*dlon = 360.0;
 	else
 		*dlon = fmin(360.0, dist_m / (111319.0 * cos(phi * M_PI / 180.0)) * 1.01);
+}
+
+static int max_seg(GEOSContextHandle_t h, const GEOSCoordSequence *seq, int ring, void *ud)
+{
+	double *m = ud, x0, y0, x1, y1;
+	unsigned n = 0;
+	(void)ring;
+	if (!GEOSCoordSeq_getSize_r(h, seq, &n) || (n && !GEOSCoordSeq_getXY_r(h, seq, 0, &x0, &y0)))
+		return TQ_EINTERNAL;
+	for (unsigned i = 1; i < n; i++, x0 = x1, y0 = y1) {
+		if (!GEOSCoordSeq_getXY_r(h, seq, i, &x1, &y1))
+			return TQ_EINTERNAL;
+		*m = fmax(*m, hypot(x1 - x0, y1 - y0));
+	}
+	return 0;
+}
+
+/* geo_buffer_m's planar buffer of a (before its inverse projection), with
+ * the same checks, built once per geo_local. */
+static int local_buffer(struct geo_ctx *ctx, struct geo_local *l, double dist_m)
+{
+	int rc;
+	size_t pairs = 0;
+	if (l->buf && l->buf_dist == dist_m)
+		return 0;
+	geo_free(ctx, l->buf);
+	l->buf = NULL;
+	if ((rc = buffer_reach(l->bb, dist_m)))
+		return rc;
+	if ((rc = buffer_pairs(ctx, l->planar, buffer_radius(dist_m), &pairs)))
+		return rc;
+	if (pairs > TQ_MAX_BUFFER_CHAIN_PAIRS)
+		return TQ_ETOOBIG;
+	GEOSGeometry *b = GEOSBuffer_r(ctx->geos, l->planar, buffer_radius(dist_m), GEO_QUADSEGS);
+	if (!b)
+		return TQ_EINTERNAL;
+	if (GEOSisEmpty_r(ctx->geos, b)) {
+		geo_free(ctx, b);
+		return TQ_EINVALID;
+	}
+	l->buf_maxseg = 0;
+	if ((rc = each_seq(ctx->geos, b, max_seg, &l->buf_maxseg))) {
+		geo_free(ctx, b);
+		return rc;
+	}
+	l->buf = b;
+	l->buf_dist = dist_m;
+	return 0;
+}
+
+/* Footprints up to this extent get a clipped buffer (geo_local_buffer_part):
+ * the image of their bounding box in the projection is then within
+ * LOCAL_CLIP_PAD of the box of its corners and edge midpoints (a parallel's
+ * sagitta over 1 degree is ~0.1 %), and so are the straight lon/lat lines
+ * between the cuts' inverse projections from their planar ones. The buffer's
+ * longest edge is added on top: an edge that reaches b's box is then kept
+ * whole (a cut edge's lon/lat chord would move where it crosses b). */
+#define LOCAL_CLIP_MAX_DEG 1.0
+#define LOCAL_CLIP_PAD(size_m) (100.0 + 0.02 * (size_m))
+
+int geo_local_buffer_part(struct geo_ctx *ctx, struct geo_local *l, double dist_m, const GEOSGeometry *b,
+			  GEOSGeometry **out)
+{
+	GEOSContextHandle_t h = ctx->geos;
+	GEOSGeometry *part = NULL, *ll = NULL;
+	struct proj_xf xf;
+	double bb[4];
+	int rc;
+	*out = NULL;
+	if ((rc = local_buffer(ctx, l, dist_m)) || (rc = aeqd_for_box(ctx, l->bb[0], l->bb[1], l->bb[2], l->bb[3], &xf)))
+		return rc;
+	if (!GEOSGeom_getXMin_r(h, b, &bb[0]) || !GEOSGeom_getYMin_r(h, b, &bb[1]) || !GEOSGeom_getXMax_r(h, b, &bb[2]) ||
+	    !GEOSGeom_getYMax_r(h, b, &bb[3]))
+		return TQ_EINTERNAL;
+	if (bb[2] - bb[0] <= LOCAL_CLIP_MAX_DEG && bb[3] - bb[1] <= LOCAL_CLIP_MAX_DEG) {
+		/* Most of the buffer's vertices (arcs, densified edges) are far
+		 * from b: cut the planar buffer to b's planar box first, so that
+		 * only the rest goes back through PROJ (the inverse aeqd costs
+		 * ~1 us a vertex) and into the overlay. Every edge that can meet
+		 * b is kept whole, with the same bits as geo_buffer_m's, and the
+		 * cuts stay away from b: the same set as geo_buffer_m's
+		 * buffer ∩ b. */
+		double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+		xf.dir = PJ_FWD;
+		for (int i = 0; i < 9; i++) {
+			double x = bb[0] + (bb[2] - bb[0]) * (i % 3) / 2.0, y = bb[1] + (bb[3] - bb[1]) * (i / 3) / 2.0;
+			if (!proj_xf_cb(&x, &y, &xf))
+				return TQ_EINTERNAL;
+			lo[0] = fmin(lo[0], x), lo[1] = fmin(lo[1], y);
+			hi[0] = fmax(hi[0], x), hi[1] = fmax(hi[1], y);
+		}
+		double pad = LOCAL_CLIP_PAD(fmax(hi[0] - lo[0], hi[1] - lo[1])) + l->buf_maxseg;
+		part = GEOSClipByRect_r(h, l->buf, lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad);
+	} else {
+		part = GEOSGeom_clone_r(h, l->buf);
+	}
+	rc = TQ_EINTERNAL;
+	if (!part)
+		goto done;
+	if (GEOSisEmpty_r(h, part)) {
+		*out = GEOSGeom_createEmptyPolygon_r(h);
+		rc = *out ? 0 : TQ_EINTERNAL;
+		goto done;
+	}
+	xf.dir = PJ_INV;
+	if (!(ll = GEOSGeom_transformXY_r(h, part, proj_xf_cb, &xf)) || !(*out = GEOSIntersection_r(h, ll, b)))
+		goto done;
+	rc = 0;
+done:
+	geo_free(ctx, part);
+	geo_free(ctx, ll);
+	return rc;
 }

@@ -89,6 +89,15 @@ void geo_local_free(struct geo_ctx *ctx, struct geo_local *l);
 TQ_MUST_USE int geo_local_distance_m(struct geo_ctx *ctx, struct geo_local *l, const GEOSGeometry *b,
 				     double *out);
 
+/* b ∩ geo_buffer_m(a, dist_m) (a as given to geo_local_new): the part of b
+ * within dist_m of a, the same set with the same vertices (up to the last
+ * bit of the overlay's own intersection points), for less: the planar buffer
+ * is built once per geo_local and, for b up to 1 degree across, cut to b's
+ * neighbourhood before its inverse projection. Errors as geo_buffer_m. *out
+ * owned (empty when they do not meet). */
+TQ_MUST_USE int geo_local_buffer_part(struct geo_ctx *ctx, struct geo_local *l, double dist_m, const GEOSGeometry *b,
+				      GEOSGeometry **out);
+
 /* GeoJSON geometry object for g. *out is owned (json_decref). */
 TQ_MUST_USE int geo_to_geojson(struct geo_ctx *ctx, const GEOSGeometry *g, json_t **out);
 

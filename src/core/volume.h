@@ -4,8 +4,10 @@
  *
  * The spatial part is a hierarchical grid: level L has square cells of
  * 360 / 2^L degrees; a subject lives at the finest level (up to
- * VOLUME_LEVELS - 1) whose cells are at least as large as its bounding box,
- * so it occupies at most 2 x 2 cells there. Cells are found through one
+ * VOLUME_LEVELS - 1) whose cells are at least twice as large as its bounding
+ * box, so it occupies at most 2 x 2 cells there, mostly one (a query of
+ * similar size then probes fewer cells per level; the time-sorted cells keep
+ * the extra entries cheap). Cells are found through one
  * open-addressing hash of (level, x, y). A query visits, per occupied level,
  * either the cells under the query box or, when those are more than the
  * subjects on that level, the level's list. Inserts and removals touch at
@@ -29,7 +31,11 @@
 #include "core/tqtime.h"
 #include "core/tqerr.h"
 
-#define VOLUME_LEVELS 15 /* finest cell 360/2^14 deg ~ 0.022 deg ~ 2.4 km */
+/* Finest cell 360/2^13 deg ~ 0.044 deg ~ 4.9 km. Finer cells (2.4 km) made a
+ * 10 km query probe ~5x as many (mostly empty) cells of the hash, which was
+ * half of a check at 100k spread volumes; the time-sorted cells keep a coarse
+ * cell cheap to read (bench/README.md, third pass). */
+#define VOLUME_LEVELS 14
 
 struct volume_index;
 

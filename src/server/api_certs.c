@@ -19,7 +19,10 @@ void certs_configure(const char *address)
 
 static int load_ca(struct app *a, tq_time now, struct ca **ca)
 {
-	int created, rc = ca_ensure(a->data_dir, a->origin, now, &created);
+	int created, rc;
+	if ((rc = app_need_lock(a))) /* the CA files are made under the lock */
+		return rc;
+	rc = ca_ensure(a->data_dir, a->origin, now, &created);
 	return rc ? rc : ca_load(a->data_dir, ca);
 }
 

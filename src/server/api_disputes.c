@@ -36,13 +36,13 @@ static int core_fail(struct req *r, int rc, const struct tq_field_error *fe)
 	return req_fail(r, rc, "%s", fe->message[0] ? fe->message : tq_err_name(rc));
 }
 
-static int dispute_commit(struct app *a, const struct who *w, tq_time now, const json_t *track,
-			  const json_t *before, const struct dispute *d, const struct effects *fx, json_t **out)
+static int dispute_commit(struct commit *c, const json_t *track, const json_t *before,
+			  const struct dispute *d, const struct effects *fx, json_t **out)
 {
 	json_t *j = dispute_to_json(d);
 	struct wf_write wr = {DISPUTE_TYPE, d->id, d->track, d->complainant, dispute_status_name(d->status), 0,
 			      before, j};
-	int rc = j ? wfcommit(a, w, now, track, &wr, fx) : TQ_ENOMEM;
+	int rc = j ? wfcommit(c, track, &wr, fx) : TQ_ENOMEM;
 	if (rc == TQ_OK && out)
 		*out = json_incref(j);
 	json_decref(j);
@@ -135,7 +135,7 @@ static int dispute_create(struct req *r)
 			goto done;
 		json_object_set_new(d.doc, "refs", refs);
 	}
-	if ((rc = dispute_commit(r->app, &r->who, r->now, track, NULL, &d, &fx, &out))) {
+	if ((rc = dispute_commit(r->commit, track, NULL, &d, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
@@ -180,7 +180,7 @@ static int dispute_step_route(struct req *r, enum dispute_step step)
 		core_fail(r, rc, &fe);
 		goto done;
 	}
-	if ((rc = dispute_commit(r->app, &r->who, r->now, track, stored, &d, &fx, &out))) {
+	if ((rc = dispute_commit(r->commit, track, stored, &d, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
@@ -277,7 +277,7 @@ int api_dispute_escalate(struct app *a, const struct store_deadline *dl, tq_time
 		goto done;
 	dispute_deadline(&d, dl->kind, now, &fx);
 	if (fx.nev)
-		rc = dispute_commit(a, &sweeper_who, now, track, stored, &d, &fx, NULL);
+		rc = dispute_commit(a->open_batch, track, stored, &d, &fx, NULL);
 done:
 	dispute_free(&d);
 	json_decref(stored);
@@ -286,12 +286,12 @@ done:
 }
 
 const struct route api_dispute_routes[] = {
-	{"POST", "/v1/tracks/:t/disputes", dispute_create, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/disputes", dispute_create, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/disputes", dispute_list, 0},
 	{"GET", "/v1/tracks/:t/disputes/:id", dispute_get, 0},
-	{"POST", "/v1/tracks/:t/disputes/:id/respond", dispute_respond, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/disputes/:id/mediate", dispute_mediate, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/disputes/:id/resolve", dispute_resolve, ROUTE_WRITE},
-	{"POST", "/v1/tracks/:t/disputes/:id/withdraw", dispute_withdraw, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/disputes/:id/respond", dispute_respond, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes/:id/mediate", dispute_mediate, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes/:id/resolve", dispute_resolve, ROUTE_WRITE | ROUTE_STAGED},
+	{"POST", "/v1/tracks/:t/disputes/:id/withdraw", dispute_withdraw, ROUTE_WRITE | ROUTE_STAGED},
 	{NULL, NULL, NULL, 0},
 };

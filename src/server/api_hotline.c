@@ -2,11 +2,16 @@
  * api_hotline — precedence messages between the parties of a track (api.md,
  * Hotline; Precise rules 4, 7, 8, 9).
  *
- * A message has a per-track `seq` taken as max+1 inside the write transaction:
- * writes are serialised under the app lock, so the order is total and the
- * sequence has no gaps. When an acknowledgement is required, `ack_due` = now +
- * the track's ack_deadline for the precedence, and a "message.ack" deadline is
- * set in the same transaction; the sweeper fires it once (also across a
+ * A message has a per-track `seq` taken as max+1 of the stored ones while the
+ * request's batch is built (no transaction open). Writes are serialised under
+ * the app lock, and commit_apply refuses a batch built on a log that moved
+ * before its transaction took the write lock (COMMIT_STALE: another node
+ * wrote): it is built again inside the transaction. So the order is total and
+ * the sequence has no gaps and no duplicates, also across nodes.
+ *
+ * When an acknowledgement is required, `ack_due` = now + the track's
+ * ack_deadline for the precedence, and a "message.ack" deadline is set in the
+ * same transaction; the sweeper fires it once (also across a
  * restart) and, if an addressee is still missing, marks the message escalated
  * and emits `message.escalated` to everyone who sees the message and always to
  * the mediator and supervisor (rule 4).
@@ -91,12 +96,12 @@ static int parse_refs(struct req *r, const json_t *body, json_t **out)
 }
 
 /* Stores m (whose stored state was `before`, NULL when new) and applies fx. */
-static int msg_commit(struct app *a, const struct who *w, tq_time now, const json_t *track,
-		      const json_t *before, const struct message *m, const struct effects *fx, json_t **out)
+static int msg_commit(struct commit *c, const json_t *track, const json_t *before,
+		      const struct message *m, const struct effects *fx, json_t **out)
 {
 	json_t *j = message_to_json(m);
 	struct wf_write wr = {MESSAGE_TYPE, m->id, m->track, m->from, message_status(m), m->seq, before, j};
-	int rc = j ? wfcommit(a, w, now, track, &wr, fx) : TQ_ENOMEM;
+	int rc = j ? wfcommit(c, track, &wr, fx) : TQ_ENOMEM;
 	if (rc == TQ_OK && out)
 		*out = json_incref(j);
 	json_decref(j);
@@ -157,7 +162,7 @@ static int message_create_route(struct req *r)
 		core_fail(r, rc, &fe);
 		goto done;
 	}
-	if ((rc = msg_commit(r->app, &r->who, r->now, track, NULL, &m, &fx, &out))) {
+	if ((rc = msg_commit(r->commit, track, NULL, &m, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
@@ -172,7 +177,8 @@ done:
 
 /* The CoT gateway's GeoChat: POST …/messages as user w, with the same checks
  * and the same commit path as over HTTP (the user's rate limit, viewer
- * refused, one transaction). */
+ * refused, built with no transaction open and built again inside it if
+ * something committed in between: router.c, run_write). */
 int api_hotline_post_as(struct app *a, const struct who *w, const char *track, json_t *body, char *detail,
 			size_t detail_len)
 {
@@ -180,17 +186,38 @@ int api_hotline_post_as(struct app *a, const struct who *w, const char *track, j
 	int rc;
 	r.param[0] = track;
 	app_lock_write(a); /* commit_apply (not shared) commits at once */
+	if (app_sync(a) != TQ_OK) {
+		/* the write meets the same failure in the store and answers it */
+	}
 	r.now = app_now();
 	if (a->rate_user && (r.retry_after = ratelimit_take(a->rate_user, w->user, r.now)))
 		rc = req_fail(&r, TQ_ERATE, "too many requests from this user; retry in %d s", r.retry_after);
 	else if (strcmp(w->role, "viewer") == 0)
 		rc = req_fail(&r, TQ_EFORBIDDEN, "a viewer may not write");
-	else if ((rc = commit_new(a, &r.who, r.now, &r.commit)))
-		req_fail(&r, rc, "out of memory");
-	else if ((rc = commit_open(r.commit)))
-		req_fail(&r, rc, "the store is busy");
-	else if ((rc = message_create_route(&r)) == TQ_OK && r.status == 201 && (rc = commit_apply(r.commit)))
-		req_fail(&r, rc, "the change could not be committed");
+	else
+		for (int staged = 1;; staged = 0) {
+			if ((rc = commit_new(a, &r.who, r.now, &r.commit))) {
+				req_fail(&r, rc, "out of memory");
+				break;
+			}
+			if (!staged && (rc = commit_open(r.commit))) {
+				req_fail(&r, rc, "the store is busy");
+				break;
+			}
+			if ((rc = message_create_route(&r)) || r.status != 201)
+				break;
+			rc = commit_apply(r.commit);
+			if (rc == COMMIT_STALE && staged) {
+				commit_free(r.commit);
+				r.commit = NULL;
+				req_reset(&r);
+				r.now = app_now();
+				continue;
+			}
+			if (rc)
+				req_fail(&r, rc == COMMIT_STALE ? TQ_EINTERNAL : rc, "the change could not be committed");
+			break;
+		}
 	commit_free(r.commit); /* the one commit path, as the router runs a write */
 	app_unlock(a);
 	snprintf(detail, detail_len, "%s", r.detail);
@@ -299,7 +326,7 @@ static int message_ack_route(struct req *r)
 		core_fail(r, rc, &fe);
 		goto done;
 	}
-	if ((rc = msg_commit(r->app, &r->who, r->now, track, stored, &m, &fx, &out))) {
+	if ((rc = msg_commit(r->commit, track, stored, &m, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
@@ -329,7 +356,7 @@ int api_hotline_ack_due(struct app *a, const struct store_deadline *d, tq_time n
 	if (fx.nev == 0)
 		goto done;
 	if ((rc = app_track(a, d->track, &track)) == TQ_OK)
-		rc = msg_commit(a, &sweeper_who, now, track, stored, &m, &fx, NULL);
+		rc = msg_commit(a->open_batch, track, stored, &m, &fx, NULL);
 done:
 	message_free(&m);
 	json_decref(track);
@@ -338,9 +365,9 @@ done:
 }
 
 const struct route api_hotline_routes[] = {
-	{"POST", "/v1/tracks/:t/messages", message_create_route, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/messages", message_create_route, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/messages", message_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/messages/:id", message_get, 0},
-	{"POST", "/v1/tracks/:t/messages/:id/ack", message_ack_route, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/messages/:id/ack", message_ack_route, ROUTE_WRITE | ROUTE_STAGED},
 	{NULL, NULL, NULL, 0},
 };

@@ -135,7 +135,7 @@ static int series_create(struct req *r)
 	}
 	j = meeting_series_to_json(&s);
 	struct wf_write wr = {MEETING_TYPE, s.id, s.track, s.host, "active", 0, NULL, j};
-	if ((rc = j ? wfcommit(r->app, &r->who, r->now, track, &wr, &fx) : TQ_ENOMEM)) {
+	if ((rc = j ? wfcommit(r->commit, track, &wr, &fx) : TQ_ENOMEM)) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
@@ -391,17 +391,17 @@ done:
 }
 
 const struct route api_meeting_routes[] = {
-	{"POST", "/v1/tracks/:t/meetings/series", series_create, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/meetings/series", series_create, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/meetings/series", series_list, 0},
 	{"GET", "/v1/tracks/:t/meetings/series/:id", series_get, 0},
 	{"GET", "/v1/tracks/:t/meetings", occ_list, 0},
 	{"GET", "/v1/tracks/:t/meetings/:id", occ_get, 0},
 	{"GET", "/v1/tracks/:t/meetings/:id/agenda", meetings_agenda_get, 0},
-	{"POST", "/v1/tracks/:t/meetings/:id/minutes", meetings_minutes_create, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/meetings/:id/minutes", meetings_minutes_create, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/meetings/:id/minutes", meetings_minutes_get, 0},
 	{"GET", "/v1/tracks/:t/actions", meetings_action_list, 0},
 	{"GET", "/v1/tracks/:t/actions/:id", meetings_action_get, 0},
-	{"POST", "/v1/tracks/:t/actions/:id/done", meetings_action_done, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/actions/:id/done", meetings_action_done, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/calendar.ics", calendar_get, 0},
 	{NULL, NULL, NULL, 0},
 };

@@ -134,12 +134,12 @@ int meetings_minutes_create(struct req *r)
 		goto done;
 	}
 	struct wf_write wr = {MINUTES_TYPE, mid, r->param[0], r->who.party, "recorded", 0, NULL, m};
-	if ((rc = wfcommit(r->app, &r->who, r->now, track, &wr, &fx_m)))
+	if ((rc = wfcommit(r->commit, track, &wr, &fx_m)))
 		goto store_fail;
 	json_array_foreach(actions, i, x) {
 		struct wf_write wa = {ACTION_TYPE, json_string_value(json_object_get(x, "id")), r->param[0],
 				      json_string_value(json_object_get(x, "owner")), "open", 0, NULL, x};
-		if ((rc = wfcommit(r->app, &r->who, r->now, track, &wa, &fx_a)))
+		if ((rc = wfcommit(r->commit, track, &wa, &fx_a)))
 			goto store_fail;
 	}
 	snprintf(r->location, sizeof r->location, "/v1/tracks/%s/meetings/%s/minutes", r->param[0], occ);
@@ -221,7 +221,7 @@ int meetings_action_done(struct req *r)
 	}
 	out = meeting_action_to_json(&a);
 	struct wf_write w = {ACTION_TYPE, a.id, a.track, a.owner, "done", 0, stored, out};
-	if ((rc = out ? wfcommit(r->app, &r->who, r->now, track, &w, &fx) : TQ_ENOMEM)) {
+	if ((rc = out ? wfcommit(r->commit, track, &w, &fx) : TQ_ENOMEM)) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}

@@ -33,13 +33,13 @@ static int core_fail(struct req *r, int rc, const struct tq_field_error *fe)
 }
 
 /* Stores t (stored before as `before`, NULL when new) and applies fx. */
-static int threat_commit(struct app *a, const struct who *w, tq_time now, const json_t *track,
-			 const json_t *before, const struct threat *t, const struct effects *fx, json_t **out)
+static int threat_commit(struct commit *c, const json_t *track, const json_t *before,
+			 const struct threat *t, const struct effects *fx, json_t **out)
 {
 	json_t *j = threat_to_json(t);
 	struct wf_write wr = {THREAT_TYPE, t->id, t->track, t->reported_by, threat_status_name(t->status), 0,
 			      before, j};
-	int rc = j ? wfcommit(a, w, now, track, &wr, fx) : TQ_ENOMEM;
+	int rc = j ? wfcommit(c, track, &wr, fx) : TQ_ENOMEM;
 	if (rc == TQ_OK && out)
 		*out = json_incref(j);
 	json_decref(j);
@@ -111,7 +111,7 @@ static int threat_create_route(struct req *r)
 		core_fail(r, rc, &fe);
 		goto done;
 	}
-	if ((rc = threat_commit(r->app, &r->who, r->now, track, NULL, &t, &fx, &out))) {
+	if ((rc = threat_commit(r->commit, track, NULL, &t, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
@@ -153,7 +153,7 @@ static int threat_respond_route(struct req *r)
 		core_fail(r, rc, &fe);
 		goto done;
 	}
-	if ((rc = threat_commit(r->app, &r->who, r->now, track, stored, &t, &fx, &out))) {
+	if ((rc = threat_commit(r->commit, track, stored, &t, &fx, &out))) {
 		req_fail(r, rc, "store failure");
 		goto done;
 	}
@@ -233,7 +233,7 @@ int api_threat_lapse(struct app *a, const struct store_deadline *d, tq_time now)
 		goto done;
 	threat_lapse(&t, now, &fx);
 	if (fx.nev)
-		rc = threat_commit(a, &sweeper_who, now, track, stored, &t, &fx, NULL);
+		rc = threat_commit(a->open_batch, track, stored, &t, &fx, NULL);
 done:
 	threat_free(&t);
 	json_decref(stored);
@@ -242,9 +242,9 @@ done:
 }
 
 const struct route api_threat_routes[] = {
-	{"POST", "/v1/tracks/:t/threats", threat_create_route, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/threats", threat_create_route, ROUTE_WRITE | ROUTE_STAGED},
 	{"GET", "/v1/tracks/:t/threats", threat_list, 0},
 	{"GET", "/v1/tracks/:t/threats/:id", threat_get, 0},
-	{"POST", "/v1/tracks/:t/threats/:id/respond", threat_respond_route, ROUTE_WRITE},
+	{"POST", "/v1/tracks/:t/threats/:id/respond", threat_respond_route, ROUTE_WRITE | ROUTE_STAGED},
 	{NULL, NULL, NULL, 0},
 };

@@ -164,6 +164,57 @@ void app_unlock(struct app *a)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* The snapshot the calling thread reads in (app_read_begin), and its log size. */
+static _Thread_local const struct app *tl_reading;
+static _Thread_local uint64_t tl_version;
+static _Thread_local int tl_refused;
+
+int app_read_begin(struct app *a)
+{
+	uint64_t size;
+	int rc;
+	if (a->sync || tl_reading)
+		return TQ_EINVALID;
+	if ((rc = store_read_begin(a->store)))
+		return rc;
+	/* The first read fixes the snapshot: the log size names its state. */
+	if ((rc = store_log_size(a->store, &size))) {
+		store_read_end(a->store);
+		return rc;
+	}
+	tl_reading = a;
+	tl_version = size;
+	tl_refused = 0;
+	return TQ_OK;
+}
+
+int app_read_end(struct app *a)
+{
+	if (tl_reading != a)
+		return 0;
+	tl_reading = NULL;
+	store_read_end(a->store);
+	return tl_refused;
+}
+
+int app_need_lock(const struct app *a)
+{
+	if (tl_reading != a)
+		return TQ_OK;
+	tl_refused = 1;
+	return APP_NEED_LOCK;
+}
+
+int app_reading(const struct app *a)
+{
+	return tl_reading == a;
+}
+
+uint64_t app_log_version(const struct app *a)
+{
+	return tl_reading == a ? tl_version : a->log_version;
+}
+
 int app_sync(struct app *a)
 {
 	if (a->group)

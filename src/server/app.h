@@ -1,8 +1,12 @@
 /*
  * app — the server's state and the one way in for every write.
  *
- * A request runs under app->lock: reads see a consistent store, and writes are
- * serialised (one writer, as architecture.md asks). Every write goes through
+ * A write runs under app->lock: writes are serialised (one writer, as
+ * architecture.md asks). A read (GET) runs in a snapshot of its own instead
+ * (app_read_begin): on the SQLite store it never takes app->lock, so it never
+ * waits for a writer or its fsync; it falls back to app->lock (app_lock_read)
+ * when it needs memory that writers change in place (the conflict engines,
+ * the live hub: APP_NEED_LOCK) and on PostgreSQL. Every write goes through
  * a batch of commit.h, applied in one transaction — which, with group commit,
  * several writers share (commit.h). So the lock is taken through
  * app_lock_read / app_lock_write and left through app_unlock, never with
@@ -82,6 +86,7 @@ struct app {
 	void *engines;                    /* conflict engines by track */
 	void *sweeper;                    /* deadline sweeper */
 	void *connguard;                  /* connection caps and header timeout (connguard.h) */
+	void *workers;                    /* http.c: the threads that run writes off libmicrohttpd's */
 	int test_clock;                   /* --test-hooks: POST /v1/test/clock may move app_now() */
 	void *follower;                   /* follow.h: other nodes' commits; NULL with SQLite */
 	/* Catches up with other nodes' commits (follow.h), with the lock held;
@@ -105,6 +110,29 @@ void app_lock_write(struct app *a);
 /* Leaves app->lock; commits an open shared write transaction unless another
  * thread is about to take the lock (it will, or a later one). */
 void app_unlock(struct app *a);
+
+/* Reads off the write path. app_read_begin opens a store snapshot for the
+ * calling thread (store_read_begin) and takes the log size it sees: answers
+ * built in it are of that one committed state, and app_log_version names it.
+ * TQ_EINVALID when snapshots are not available here (PostgreSQL, or several
+ * nodes: memory follows other nodes' commits under app->lock): take
+ * app_lock_read instead. Every write acknowledged before app_read_begin is in
+ * the snapshot (read-your-writes): a 2xx follows its COMMIT. */
+TQ_MUST_USE int app_read_begin(struct app *a);
+/* Ends the snapshot; 1 when the request must run again under app_lock_read
+ * (something in it called app_need_lock), else 0. */
+int app_read_end(struct app *a);
+/* Whether the calling thread is in a snapshot of app_read_begin. */
+int app_reading(const struct app *a);
+/* Called before touching memory that writers change in place while building
+ * a batch (the conflict engines) or that changes only under app->lock (the
+ * hub's listeners): TQ_OK under app->lock; in a snapshot, APP_NEED_LOCK, and
+ * the request's answer is dropped and it runs again under app_lock_read. */
+TQ_MUST_USE int app_need_lock(const struct app *a);
+#define APP_NEED_LOCK TQ_EINTERNAL
+/* The log size of the state the calling thread sees: its snapshot's, or under
+ * app->lock the last commit's (app->log_version). The answer cache's version. */
+uint64_t app_log_version(const struct app *a);
 
 /* Catches up with commits of other nodes (a->sync), with the lock held; does
  * nothing while a shared write transaction is open (it holds the cell-wide

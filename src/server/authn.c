@@ -72,7 +72,7 @@ int authn_request(struct req *r, int write)
 	size_t len;
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	snprintf(key, sizeof key, "token|%s", hex);
-	char *cached = r->conn ? cache_get(r->app->answers, key, r->app->log_version, &len) : NULL;
+	char *cached = r->conn ? cache_get(r->app->answers, key, app_log_version(r->app), &len) : NULL;
 	if (cached && len == sizeof r->who.user + sizeof r->who.name + sizeof r->who.party + sizeof r->who.role) {
 		memcpy(r->who.user, cached, sizeof r->who.user);
 		memcpy(r->who.name, cached + sizeof r->who.user, sizeof r->who.name);
@@ -95,7 +95,7 @@ int authn_request(struct req *r, int write)
 	memcpy(packed + sizeof r->who.user, r->who.name, sizeof r->who.name);
 	memcpy(packed + sizeof r->who.user + sizeof r->who.name, r->who.party, sizeof r->who.party);
 	memcpy(packed + sizeof r->who.user + sizeof r->who.name + sizeof r->who.party, r->who.role, sizeof r->who.role);
-	cache_put(r->app->answers, key, r->app->log_version, packed, sizeof packed);
+	cache_put(r->app->answers, key, app_log_version(r->app), packed, sizeof packed);
 	return TQ_OK;
 }
 

@@ -1,5 +1,6 @@
 #include "server/cache.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +12,16 @@ struct slot {
 };
 
 struct cache {
+	pthread_mutex_t mu; /* readers in snapshots use the cache beside the writer */
 	struct slot slots[CACHE_SLOTS];
 };
 
 struct cache *cache_new(void)
 {
-	return calloc(1, sizeof(struct cache));
+	struct cache *c = calloc(1, sizeof(struct cache));
+	if (c)
+		pthread_mutex_init(&c->mu, NULL);
+	return c;
 }
 
 void cache_free(struct cache *c)
@@ -27,6 +32,7 @@ void cache_free(struct cache *c)
 		free(c->slots[i].key);
 		free(c->slots[i].text);
 	}
+	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
@@ -45,13 +51,14 @@ char *cache_get(struct cache *c, const char *key, uint64_t version, size_t *len)
 	if (!c)
 		return NULL;
 	s = slot_of(c, key);
-	if (!s->key || s->version != version || strcmp(s->key, key) != 0)
+	pthread_mutex_lock(&c->mu);
+	if (!s->key || s->version != version || strcmp(s->key, key) != 0 || !(copy = malloc(s->len + 1))) {
+		pthread_mutex_unlock(&c->mu);
 		return NULL;
-	copy = malloc(s->len + 1);
-	if (!copy)
-		return NULL;
+	}
 	memcpy(copy, s->text, s->len + 1);
 	*len = s->len;
+	pthread_mutex_unlock(&c->mu);
 	return copy;
 }
 
@@ -71,7 +78,16 @@ void cache_put(struct cache *c, const char *key, uint64_t version, const char *t
 	memcpy(t, text, len);
 	t[len] = '\0';
 	s = slot_of(c, key);
+	pthread_mutex_lock(&c->mu);
+	if (s->key && s->version > version && !strcmp(s->key, key)) {
+		/* a reader of an older snapshot keeps no older answer over a newer one */
+		pthread_mutex_unlock(&c->mu);
+		free(k);
+		free(t);
+		return;
+	}
 	free(s->key);
 	free(s->text);
 	*s = (struct slot){k, t, len, version};
+	pthread_mutex_unlock(&c->mu);
 }

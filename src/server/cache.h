@@ -7,7 +7,9 @@
  * answer depends on (the URL with its query, the caller's party and role).
  *
  * Memory is fixed: CACHE_SLOTS direct-mapped slots, answers over CACHE_MAX_TEXT
- * are not kept. Not thread-safe: callers hold app->lock.
+ * are not kept. Thread-safe: snapshot readers (app_read_begin) share it with
+ * the writer; each answer is kept under the log version of the state it was
+ * built from (app_log_version), never under a newer one.
  */
 #ifndef TQ_CACHE_H
 #define TQ_CACHE_H

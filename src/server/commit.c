@@ -52,6 +52,10 @@ struct commit {
 	int spent;    /* applied (or failed): ops released */
 	int deadlines; /* a deadline was set: wake the sweeper after commit */
 	int share;    /* commit_share: commit_apply leaves it in the shared transaction */
+	/* What the batch is built on: the log's size as this node knew it, and
+	 * the shared transaction open then (0: none), when it was created. */
+	uint64_t base;
+	uint64_t group_id;
 };
 
 /* A writer waiting for the shared transaction it is in (on its stack). */
@@ -63,6 +67,7 @@ struct waiter {
 /* The shared write transaction (app->group): the batches applied in it, their
  * after-commit actions in order, and who waits for its COMMIT. */
 struct group {
+	uint64_t id; /* never 0, never reused */
 	unsigned members;
 	int deadlines;
 	struct after *after_head, **after_tail;
@@ -149,6 +154,8 @@ int commit_new(struct app *a, const struct who *actor, tq_time now, struct commi
 	c->now = now;
 	c->tail = &c->head;
 	c->after_tail = &c->after_head;
+	c->base = a->log_version;
+	c->group_id = a->group ? a->group->id : 0;
 	*out = c;
 	return TQ_OK;
 }
@@ -417,25 +424,30 @@ static int op_apply(struct store *s, struct op *o)
 
 /* ---- the shared transaction ----------------------------------------------- */
 
-/* Opens the shared transaction unless one is open. With a store shared by
- * several nodes, the cell-wide write lock is held then: what other nodes
- * committed before it is what the writes must be checked against (app_sync);
- * check_stale: COMMIT_STALE (nothing open) when that moved log_version. */
-static int group_begin(struct app *a, int check_stale)
+/* Opens the shared transaction (none is open). With a store shared by
+ * several nodes, the cell-wide write lock is held then, and memory catches up
+ * with what other nodes committed (app_sync). check_stale (a batch built with
+ * no transaction open): COMMIT_STALE, nothing open, unless the log's size in
+ * the store, read under that lock, is still `base`, the size this node knew
+ * when the batch was created (before it was built). The store is asked, not
+ * memory: memory follows other nodes only once the follower runs (a node
+ * serves requests before it starts), so log_version can lag the store. */
+static int group_begin(struct app *a, int check_stale, uint64_t base)
 {
-	uint64_t seen = a->log_version;
+	static _Atomic uint64_t group_ids;
+	uint64_t size = 0;
 	struct group *g;
 	int rc;
-	if (a->group)
-		return TQ_OK;
 	if (!(g = calloc(1, sizeof *g)))
 		return TQ_ENOMEM;
+	g->id = atomic_fetch_add(&group_ids, 1) + 1;
 	g->after_tail = &g->after_head;
 	if ((rc = store_begin(a->store))) {
 		free(g);
 		return rc;
 	}
-	if ((rc = app_sync(a)) == TQ_OK && check_stale && a->log_version != seen)
+	if ((rc = app_sync(a)) == TQ_OK && check_stale && (rc = store_log_size(a->store, &size)) == TQ_OK &&
+	    size != base)
 		rc = COMMIT_STALE;
 	if (rc) {
 		store_rollback(a->store);
@@ -521,12 +533,19 @@ void commit_share(struct commit *c)
 	c->share = 1;
 }
 
-/* Joins the shared transaction (opening it if needed): takes c's savepoint. */
+/* Joins the shared transaction (opening it if needed): takes c's savepoint.
+ * check_stale (c was built with no transaction of its own open): a batch
+ * built inside the shared transaction that is still open joins it (what it
+ * read cannot have changed: the transaction holds the write lock); one built
+ * outside it is COMMIT_STALE (nothing done), as is one built on a log that
+ * moved before the transaction opened (group_begin). */
 static int member_begin(struct commit *c, int check_stale)
 {
 	struct app *a = c->app;
 	int rc;
-	if ((rc = group_begin(a, check_stale)))
+	if (a->group && check_stale && a->group->id != c->group_id)
+		return COMMIT_STALE;
+	if (!a->group && (rc = group_begin(a, check_stale, c->base)))
 		return rc;
 	if ((rc = store_savepoint(a->store))) {
 		/* the connection failed: so does the shared transaction */
@@ -587,9 +606,10 @@ int commit_apply(struct commit *c)
 		return TQ_OK;
 	}
 	if (!c->open && (rc = member_begin(c, 1))) {
-		/* With a shared store, if other nodes committed since the batch was
-		 * built, it was built on an old state. Memory has caught up
-		 * (app_sync) and the caller builds again. */
+		/* If anything committed since the batch was created (other nodes,
+		 * with a shared store), it may be built on an old state: a seq, a
+		 * counter, a version read then may be taken already. Memory has
+		 * caught up (app_sync) and the caller builds again. */
 		if (rc == COMMIT_STALE) {
 			c->spent = 0;
 			return COMMIT_STALE;

@@ -101,10 +101,15 @@ TQ_MUST_USE int commit_get(struct commit *c, const char *track, const char *type
 
 /* Applies the batch in one transaction and commits; then runs the
  * after-commit actions. The batch is spent either way (commit_free it),
- * except when it returns COMMIT_STALE: with a store shared by several nodes,
- * another node committed since the batch was built (memory has caught up
- * now); nothing was written and the batch is intact — build it again (or,
- * when its content does not depend on the cell's state, apply it again).
+ * except when it returns COMMIT_STALE (only for a batch built with no
+ * transaction of its own open): the log in the store, read under the write
+ * lock, is no longer the size this node knew at commit_new — another node
+ * committed since (with a store shared by several nodes; memory has caught up
+ * now) — or a shared transaction was opened after commit_new. What the batch
+ * read (a seq, a counter, a version) may be taken or moved: nothing was
+ * written and the batch is intact — build it again, with commit_open first
+ * so that it cannot go stale again (or, when its content does not depend on
+ * the cell's state, apply it again).
  * A staged commit_deadline_fired of a deadline fired already fails the
  * batch with TQ_ENOTFOUND (another node fired it). */
 #define COMMIT_STALE 1
@@ -125,10 +130,12 @@ TQ_MUST_USE int commit_settle_unlock(struct app *a);
  * and wakes its writers; returns the COMMIT's result. */
 int commit_flush(struct app *a);
 
-/* ---- transition: writers that still call the store directly -------------
- * commit_open opens the batch's transaction at once; direct store writes and
- * app_emit then join it, and commit_apply applies the staged rest in it and
- * commits. Goes away once every writer stages (issue 11). */
+/* ---- building inside the transaction ---------------------------------------
+ * commit_open opens the batch's transaction at once (the write lock taken,
+ * memory caught up): what is built afterwards cannot go stale, and
+ * commit_apply applies the staged operations in it and commits. The second
+ * build after a COMMIT_STALE uses it; so do the deadline kinds that still
+ * call the store directly (app_emit joins their transaction). */
 TQ_MUST_USE int commit_open(struct commit *c);
 /* Appends an event at once in the open transaction of the app's open batch
  * (commit_event is the staged form). payload is borrowed. */

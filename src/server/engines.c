@@ -201,9 +201,14 @@ int engines_admit(struct app *a, const char *track, const struct subject *s, str
 
 int engines_get(struct app *a, const char *track, struct track_engine **out)
 {
-	struct engines *g = registry(a);
+	struct engines *g;
 	struct track_engine *te = NULL;
-	if (!g)
+	int rc;
+	/* A writer changes engines in place while it builds its batch: a
+	 * snapshot reader would see memory ahead of its snapshot. */
+	if ((rc = app_need_lock(a)))
+		return rc;
+	if (!(g = registry(a)))
 		return TQ_ENOMEM;
 	for (size_t i = 0; i < g->n; i++)
 		if (!strcmp(g->t[i]->id, track))
@@ -225,11 +230,8 @@ int engines_get(struct app *a, const char *track, struct track_engine **out)
 		te->stale = 1;
 		g->t[g->n++] = te;
 	}
-	if (te->stale || !te->engine) {
-		int rc = build(a, te);
-		if (rc)
-			return rc;
-	}
+	if ((te->stale || !te->engine) && (rc = build(a, te)))
+		return rc;
 	*out = te;
 	return 0;
 }

@@ -12,7 +12,9 @@
  * - Memory changed while a batch is built (reconcile.h) is guarded: if the
  *   batch does not commit, the track is marked stale and rebuilt from the
  *   (unchanged) store at its next use — a failed request leaves no trace.
- * All calls happen under app->lock (one geo_ctx for the app).
+ * All calls happen under app->lock (one geo_ctx for the app): engines_get
+ * refuses a snapshot reader (app_need_lock), whose request then runs again
+ * under the lock.
  */
 #ifndef TQ_ENGINES_H
 #define TQ_ENGINES_H

@@ -3,12 +3,18 @@
  * limits (and per-address rate limits), hands them to the router, and writes
  * the answer or its problem+json (RFC 9457); TLS files and the listening
  * address.
+ *
+ * Reads (GET, HEAD) run on libmicrohttpd's threads; every other request runs
+ * on a write worker, its connection suspended meanwhile: a writer waiting for
+ * the writers' lock or for its group's fsync then holds none of the few
+ * threads that serve reads (app.h: reads never wait for writers).
  */
 #include "server/http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +156,104 @@ static enum MHD_Result answer_uri_too_long(struct MHD_Connection *conn)
 	return ok;
 }
 
+/* ---- write workers ------------------------------------------------------- */
+
+/* Enough for a full group of concurrent writers to share one transaction
+ * (commit.h): each waits on its own worker. */
+#define HTTP_WRITE_WORKERS 64
+
+struct job {
+	struct req *r;
+	struct job *next;
+};
+
+struct workers {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct job *head, **tail;
+	int stop;
+	unsigned n;
+	pthread_t th[HTTP_WRITE_WORKERS];
+};
+
+static void *worker_main(void *arg)
+{
+	struct workers *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->cond, &w->mu);
+		struct job *j = w->head;
+		if (j && !(w->head = j->next))
+			w->tail = &w->head;
+		pthread_mutex_unlock(&w->mu);
+		if (!j)
+			return NULL; /* stopping, and nothing left to run */
+		struct req *r = j->r;
+		free(j);
+		router_dispatch(r);
+		r->handed = 2;
+		MHD_resume_connection(r->conn); /* on_request answers it */
+	}
+}
+
+static void workers_stop(struct workers *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+	for (unsigned i = 0; i < w->n; i++)
+		pthread_join(w->th[i], NULL); /* each runs what is queued first */
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+static struct workers *workers_start(void)
+{
+	struct workers *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->tail = &w->head;
+	for (; w->n < HTTP_WRITE_WORKERS; w->n++)
+		if (pthread_create(&w->th[w->n], NULL, worker_main, w))
+			break;
+	if (!w->n) {
+		workers_stop(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Hands r to a worker, its connection suspended: 0, or -1 when it must run
+ * here (no workers, stopping, out of memory). */
+static int workers_submit(struct workers *w, struct req *r)
+{
+	struct job *j;
+	if (!w || !(j = calloc(1, sizeof *j)))
+		return -1;
+	j->r = r;
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		free(j);
+		return -1;
+	}
+	/* Suspended before a worker can resume it. */
+	r->handed = 1;
+	MHD_suspend_connection(r->conn);
+	*w->tail = j;
+	w->tail = &j->next;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -208,12 +312,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->body[r->body_len] = '\0';
 		return MHD_YES;
 	}
-	if (!r->body) {
-		r->body = strdup("");
-		if (!r->body)
-			return MHD_NO;
+	if (r->handed == 1)
+		return MHD_YES; /* not answered yet (never called while suspended) */
+	if (!r->handed) {
+		if (!r->body) {
+			r->body = strdup("");
+			if (!r->body)
+				return MHD_NO;
+		}
+		if (!strcmp(method, "GET") || !strcmp(method, "HEAD") || workers_submit(a->workers, r) != 0)
+			router_dispatch(r);
+		else
+			return MHD_YES; /* answered when the worker resumes the connection */
 	}
-	router_dispatch(r);
 	struct MHD_Response *resp = answer(r);
 	if (!resp)
 		return MHD_NO;
@@ -414,10 +525,12 @@ int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **
 					MHD_OPTION_NOTIFY_CONNECTION, connguard_notify, guard,
 					MHD_OPTION_END);
 	}
-	if (*out)
+	if (*out) {
 		a->connguard = guard;
-	else
+		a->workers = workers_start(); /* NULL: writes run on libmicrohttpd's threads */
+	} else {
 		connguard_free(guard);
+	}
 	free(cert);
 	if (key)
 		sodium_memzero(key, strlen(key));
@@ -431,6 +544,10 @@ int http_start(struct app *a, const struct http_options *o, struct MHD_Daemon **
 
 void http_stop(struct app *a, struct MHD_Daemon *d)
 {
+	/* Workers finish what they hold and resume those connections: the
+	 * daemon must not stop with suspended ones. Later writes run inline. */
+	workers_stop(a->workers);
+	a->workers = NULL;
 	if (d)
 		MHD_stop_daemon(d);
 	connguard_free(a->connguard);

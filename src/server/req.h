@@ -46,6 +46,7 @@ struct req {
 	char *signature_b64, *body_b64;      /* a verified party signature and the body it covers */
 	tq_time now;
 	struct commit *commit;               /* writes: the batch of this request (owned here) */
+	int handed;                          /* http.c: 1 while a write worker runs it, 2 once it has */
 	const char *local_auth;              /* Authorization of an in-process request */
 	/* answer */
 	int status;

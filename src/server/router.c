@@ -178,7 +178,7 @@ static int run_cached(struct req *r, const struct route *rt)
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &q);
 	if (q.overflow)
 		return rt->fn(r);
-	text = cache_get(r->app->answers, key, r->app->log_version, &len);
+	text = cache_get(r->app->answers, key, app_log_version(r->app), &len);
 	if (text) {
 		req_text(r, 200, "application/json; charset=utf-8", text, len);
 		return TQ_OK;
@@ -188,27 +188,31 @@ static int run_cached(struct req *r, const struct route *rt)
 	text = json_dumps(r->out, HTTP_JSON_FLAGS);
 	if (!text)
 		return req_fail(r, TQ_ENOMEM, "out of memory");
-	cache_put(r->app->answers, key, r->app->log_version, text, strlen(text));
+	cache_put(r->app->answers, key, app_log_version(r->app), text, strlen(text));
 	json_decref(r->out);
 	r->out = NULL;
 	req_text(r, 200, "application/json; charset=utf-8", text, strlen(text));
 	return TQ_OK;
 }
 
-/* How often a write is built again when other nodes committed first. */
-#define ROUTER_MAX_REBUILDS 3
-
-/* A write: the handler builds the batch with no transaction open; the batch is
- * applied after a 2xx answer. With a store shared by several nodes it is
- * built again when another node committed in between (COMMIT_STALE). */
+/* A write. A ROUTE_STAGED handler builds the batch (validation, reads, the
+ * objects and events) with no transaction open; commit_apply then opens the
+ * write transaction. If something committed in between (COMMIT_STALE: another
+ * node, with a shared store), what the batch read may be out of date (a seq
+ * taken, a version moved): it is built once more, this time with the
+ * transaction (and the cell-wide write lock) taken first, so it cannot go
+ * stale again: a write never fails because others keep writing. Other routes
+ * are built inside the transaction from the start. The batch is applied only
+ * after a 2xx answer. */
 static int run_write(struct req *r, const struct route *rt, const char *idem)
 {
+	int staged = (rt->flags & ROUTE_STAGED) != 0;
 	int rc;
-	for (int attempt = 0;; attempt++) {
+	for (;;) {
 		if ((rc = commit_new(r->app, &r->who, r->now, &r->commit)))
 			return req_fail(r, rc, "out of memory");
 		commit_share(r->commit); /* durable at router_dispatch's commit_settle_unlock */
-		if (!(rt->flags & ROUTE_STAGED) && (rc = commit_open(r->commit))) {
+		if (!staged && (rc = commit_open(r->commit))) {
 			rc = req_fail(r, rc, "the store is busy");
 			break;
 		}
@@ -218,15 +222,16 @@ static int run_write(struct req *r, const struct route *rt, const char *idem)
 		if (rc != TQ_OK || r->status >= 300)
 			break;
 		rc = commit_apply(r->commit);
-		if (rc == COMMIT_STALE && attempt < ROUTER_MAX_REBUILDS) {
+		if (rc == COMMIT_STALE && staged) {
 			commit_free(r->commit);
 			r->commit = NULL;
 			req_reset(r);
 			r->now = app_now();
+			staged = 0; /* the second build holds the transaction */
 			continue;
 		}
-		if (rc == COMMIT_STALE)
-			rc = req_fail(r, TQ_EUNAVAIL, "other nodes keep writing; retry shortly");
+		if (rc == COMMIT_STALE) /* not from a batch built inside its transaction */
+			rc = req_fail(r, TQ_EINTERNAL, "the change went stale inside its transaction");
 		else if (rc)
 			rc = req_fail(r, rc, "the change could not be committed");
 		break;
@@ -236,7 +241,9 @@ static int run_write(struct req *r, const struct route *rt, const char *idem)
 	return rc;
 }
 
-static int run_handler(struct req *r, const struct route *rt)
+/* again: the request runs a second time (under the lock, app_need_lock):
+ * its rate-limit token is taken already. */
+static int run_handler(struct req *r, const struct route *rt, int again)
 {
 	struct app *a = r->app;
 	const char *idem = NULL;
@@ -245,7 +252,7 @@ static int run_handler(struct req *r, const struct route *rt)
 	int write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
 	if (!(rt->flags & ROUTE_PUBLIC) && (rc = authn_request(r, write)))
 		return rc;
-	if (r->who.user[0] && (r->retry_after = ratelimit_take(a->rate_user, r->who.user, r->now)))
+	if (r->who.user[0] && !again && (r->retry_after = ratelimit_take(a->rate_user, r->who.user, r->now)))
 		return req_fail(r, TQ_ERATE, "too many requests from this user; retry in %d s", r->retry_after);
 	if ((rc = authn_signature(r)))
 		return rc;
@@ -293,7 +300,24 @@ void router_dispatch(struct req *r)
 		if (rc == TQ_OK)
 			rc = rt->fn(r);
 	} else {
-		int write = (rt->flags & ROUTE_WRITE) != 0;
+		int write = (rt->flags & ROUTE_WRITE) != 0, again = 0;
+		/* A read (GET) runs in a snapshot of its own, off the write lock
+		 * (app.h), or under the lock when it cannot. A POST that writes no
+		 * batch (a check, a test hook) still runs under the lock. */
+		if (!write && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && app_read_begin(a) == TQ_OK) {
+			r->now = app_now();
+			rc = run_handler(r, rt, 0);
+			if (!app_read_end(a))
+				goto answered;
+			/* run_handler parses and authenticates again */
+			req_reset(r);
+			json_decref(r->json);
+			free(r->signature_b64);
+			free(r->body_b64);
+			r->json = NULL;
+			r->signature_b64 = r->body_b64 = NULL;
+			again = 1;
+		}
 		if (write)
 			app_lock_write(a);
 		else
@@ -304,7 +328,7 @@ void router_dispatch(struct req *r)
 		}
 		/* Read under the lock: times then follow commit (and seq) order. */
 		r->now = app_now();
-		rc = run_handler(r, rt);
+		rc = run_handler(r, rt, again);
 		/* Group commit: no answer before the COMMIT holding this write (or
 		 * the writes it read) returned; if it failed, nothing was written. */
 		int durable = TQ_OK;
@@ -317,6 +341,7 @@ void router_dispatch(struct req *r)
 			rc = req_fail(r, durable, "the change could not be committed");
 		}
 	}
+answered:
 	/* params point into scratch; handlers are done with them now. */
 	memset(r->param, 0, sizeof r->param);
 	free(scratch);

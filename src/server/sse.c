@@ -37,7 +37,8 @@ static int stream(struct req *r, const char *track)
 	uint64_t after = 0, size;
 	int have, rc;
 
-	if ((rc = resume_point(r, &have, &after)))
+	/* Listeners change under the app lock only (hub.h): not in a snapshot. */
+	if ((rc = app_need_lock(r->app)) || (rc = resume_point(r, &have, &after)))
 		return rc;
 	if (track) {
 		json_t *t;

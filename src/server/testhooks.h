@@ -11,6 +11,16 @@
  *        committed when the answer arrives.
  *   POST /v1/test/deadline-faults {"kind", "failures": n}   the next n attempts
  *        of deadlines of that kind fail as a store failure would.
+ *   POST /v1/test/hold-write {"track"}   a long write: a thread takes the
+ *        writers' lock, opens a write transaction and writes half a change in
+ *        it through the commit path (the message.created event of a copy of the
+ *        track's last message under a new id and seq), then holds it all until
+ *        release-write (at most
+ *        60 s); answers {"track", "id"} once it holds. Writers wait meanwhile;
+ *        readers in snapshots must not, nor see the uncommitted rows.
+ *   POST /v1/test/release-write   rolls the held transaction back, lets go of
+ *        the lock and answers {"released": true} when it was still held (false
+ *        when the 60 s ran out first).
  */
 #ifndef TQ_TESTHOOKS_H
 #define TQ_TESTHOOKS_H

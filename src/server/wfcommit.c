@@ -1,21 +1,16 @@
 #include "server/wfcommit.h"
 
 #include "server/auth.h"
-#include "server/commit.h"
 
-/* Stages the change in the batch whose transaction the request (or the
- * sweeper) opened: commit.c is the one writer of objects and events. */
-int wfcommit(struct app *a, const struct who *actor, tq_time now, const json_t *track, const struct wf_write *w,
-	     const struct effects *fx)
+/* Stages the change in c: commit.c is the one writer of objects and events. */
+int wfcommit(struct commit *c, const json_t *track, const struct wf_write *w, const struct effects *fx)
 {
 	char audience[AUTH_AUDIENCE_MAX];
-	struct commit *c = a->open_batch;
 	struct store_obj_meta m = {w->id, w->track, w->type, w->party, w->status, w->seq};
 	json_t *after;
 	int rc;
 
-	/* The batch records its own actor and time; the callers pass the same. */
-	if (!c || commit_actor(c) != actor || commit_now(c) != now)
+	if (!c)
 		return TQ_EINTERNAL;
 	if (!(after = json_deep_copy(w->after))) /* the batch keeps it: the caller may change w->after */
 		return TQ_ENOMEM;

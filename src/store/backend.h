@@ -25,6 +25,8 @@ struct store_ops {
 	int (*savepoint)(struct store *s);
 	int (*release)(struct store *s);
 	int (*rollback_to)(struct store *s);
+	int (*read_begin)(struct store *s); /* NULL: no read snapshots (store_read_begin) */
+	void (*read_end)(struct store *s);
 	int (*meta_get)(struct store *s, const char *key, char **out);
 	int (*meta_set)(struct store *s, const char *key, const char *value);
 	int (*user_insert)(struct store *s, const struct store_user *u, tq_time now);

@@ -6,19 +6,41 @@
  */
 #include "store/backend.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/mlog.h"
 
+/* A read-only connection of the pool (store_read_begin): used by one thread
+ * at a time, between store_read_begin and store_read_end. */
+struct sq_reader {
+	sqlite3 *db;
+	sqlite3_stmt *node_read;
+	struct sq_reader *next; /* the idle list */
+};
+
 struct sqlite_store {
 	struct store base; /* first: the backend-neutral part (backend.h) */
-	sqlite3 *db;
+	sqlite3 *db;             /* the write connection: used under the server's write lock only */
 	int in_tx;
 	sqlite3_stmt *node_read; /* node_get's statement, prepared once (proofs read ~2 log2 n nodes) */
+	char *path;
+	pthread_mutex_t readers_mu;
+	struct sq_reader *idle;  /* read connections not in use */
 };
 #define SQ(b) ((struct sqlite_store *)(b))
+
+/* The read snapshot the calling thread is in (store_read_begin), if any:
+ * its reads go to that connection instead of the write connection. */
+static _Thread_local struct sqlite_store *tl_store;
+static _Thread_local struct sq_reader *tl_reader;
+
+static sqlite3 *conn(struct sqlite_store *s)
+{
+	return tl_store == s ? tl_reader->db : s->db;
+}
 
 static const char *const migrations[] = {
 	/* 0 → 1: the walking skeleton. */
@@ -66,7 +88,7 @@ static int exec(struct sqlite_store *s, const char *sql)
 
 static int prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **st)
 {
-	return sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK ? TQ_OK : TQ_EIO;
+	return sqlite3_prepare_v2(conn(s), sql, -1, st, NULL) == SQLITE_OK ? TQ_OK : TQ_EIO;
 }
 
 /* Runs a statement that returns no rows; maps constraint failures to TQ_ECONFLICT. */
@@ -140,7 +162,8 @@ int store_sqlite_open(const char *path, int create, struct store **out)
 	if (!s)
 		return TQ_ENOMEM;
 	s->base.ops = &sqlite_ops;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
+	pthread_mutex_init(&s->readers_mu, NULL);
+	if (!(s->path = strdup(path)) || sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL + FULL: a commit that returned survives kill -9 and power loss. */
@@ -161,9 +184,76 @@ static void sq_close(struct store *base)
 	struct sqlite_store *s = SQ(base);
 	if (!s)
 		return;
+	while (s->idle) {
+		struct sq_reader *r = s->idle;
+		s->idle = r->next;
+		sqlite3_finalize(r->node_read);
+		sqlite3_close_v2(r->db);
+		free(r);
+	}
 	sqlite3_finalize(s->node_read);
 	sqlite3_close_v2(s->db);
+	pthread_mutex_destroy(&s->readers_mu);
+	free(s->path);
 	free(s);
+}
+
+/* ---- read snapshots ------------------------------------------------------ */
+
+/* A WAL reader never waits for the writer, nor the writer for it: the read
+ * transaction sees the database as of its first read, whatever commits (and
+ * fsyncs) meanwhile on the write connection. */
+static int sq_read_begin(struct store *base)
+{
+	struct sqlite_store *s = SQ(base);
+	struct sq_reader *r;
+	if (tl_store)
+		return TQ_EINTERNAL; /* one snapshot per thread at a time */
+	pthread_mutex_lock(&s->readers_mu);
+	if ((r = s->idle))
+		s->idle = r->next;
+	pthread_mutex_unlock(&s->readers_mu);
+	if (!r) {
+		if (!(r = calloc(1, sizeof *r)))
+			return TQ_ENOMEM;
+		if (sqlite3_open_v2(s->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			sqlite3_close_v2(r->db);
+			free(r);
+			return TQ_EIO;
+		}
+		sqlite3_busy_timeout(r->db, 5000);
+	}
+	if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_finalize(r->node_read);
+		sqlite3_close_v2(r->db);
+		free(r);
+		return TQ_EIO;
+	}
+	r->next = NULL;
+	tl_store = s;
+	tl_reader = r;
+	return TQ_OK;
+}
+
+static void sq_read_end(struct store *base)
+{
+	struct sqlite_store *s = SQ(base);
+	struct sq_reader *r = tl_reader;
+	if (tl_store != s || !r)
+		return;
+	tl_store = NULL;
+	tl_reader = NULL;
+	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
+	    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_finalize(r->node_read);
+		sqlite3_close_v2(r->db); /* a connection that cannot end its snapshot is not reused */
+		free(r);
+		return;
+	}
+	pthread_mutex_lock(&s->readers_mu);
+	r->next = s->idle;
+	s->idle = r;
+	pthread_mutex_unlock(&s->readers_mu);
 }
 
 /* An embedded file has no connection to lose. */
@@ -595,9 +685,10 @@ static int sq_obj_max_seq(struct store *base, const char *track, const char *typ
 static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct sqlite_store *s = ctx;
-	if (!s->node_read && prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", &s->node_read))
+	sqlite3_stmt **nr = tl_store == s ? &tl_reader->node_read : &s->node_read;
+	if (!*nr && prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", nr))
 		return TQ_EIO;
-	sqlite3_stmt *st = s->node_read;
+	sqlite3_stmt *st = *nr;
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
 	int rc = sqlite3_step(st), err = TQ_EIO;
@@ -851,6 +942,8 @@ static const struct store_ops sqlite_ops = {
 	.savepoint = sq_savepoint,
 	.release = sq_release,
 	.rollback_to = sq_rollback_to,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
 	.user_insert = sq_user_insert,

@@ -95,6 +95,17 @@ int store_rollback_to(struct store *s)
 	return s->ops->rollback_to(s);
 }
 
+int store_read_begin(struct store *s)
+{
+	return s->ops->read_begin ? s->ops->read_begin(s) : TQ_EINVALID;
+}
+
+void store_read_end(struct store *s)
+{
+	if (s->ops->read_end)
+		s->ops->read_end(s);
+}
+
 int store_meta_get(struct store *s, const char *key, char **out)
 {
 	return s->ops->meta_get(s, key, out);

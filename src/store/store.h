@@ -12,7 +12,8 @@
  *
  * Objects of every track-scoped kind (zones, activities, messages, …) share one
  * table: id, track, type, party, status, optional seq and the JSON body the API
- * returns. The store is not thread-safe; the server serialises access.
+ * returns. The store is not thread-safe, but for read snapshots
+ * (store_read_begin); the server serialises everything else.
  *
  * With several nodes on one PostgreSQL database, store_begin takes a
  * cell-wide lock, so writes are serialised across nodes and the log's order is
@@ -55,6 +56,16 @@ void store_rollback(struct store *s);
 TQ_MUST_USE int store_savepoint(struct store *s);
 TQ_MUST_USE int store_release(struct store *s);
 TQ_MUST_USE int store_rollback_to(struct store *s);
+
+/* Read snapshots, off the write path: store_read_begin gives the calling
+ * thread a connection of its own in one read transaction, and until
+ * store_read_end that thread's reads (and only reads) go to it. They see what
+ * was committed when the snapshot began (at its first read) and never wait
+ * for a writer or its fsync; the write connection stays the writer's. Several
+ * threads may hold snapshots at once, beside one writer. TQ_EINVALID (nothing
+ * begun) on a backend without them (PostgreSQL). */
+TQ_MUST_USE int store_read_begin(struct store *s);
+void store_read_end(struct store *s);
 
 /* Change notification for nodes sharing a database: a watch has its own
  * connection that LISTENs for commits of other nodes. store_watch_wait returns

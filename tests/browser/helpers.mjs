@@ -1,10 +1,14 @@
 // helpers — shared by the browser tests: headless Debian chromium driven by
-// Playwright's playwright-core, login through the page, screenshots,
-// and API calls as another party with its bearer token.
+// Playwright's playwright-core, login through the page, screenshots, API
+// calls as another party with its bearer token, what the workflow tests share
+// (a fresh square, times ahead, the confirmation dialog, polling) and the
+// axe-core check.
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 
 export const BASE = process.env.TANSIQ_URL;
@@ -154,4 +158,82 @@ export async function startServer() {
 
 export async function logSize() {
   return (await (await fetch(`${BASE}/v1/health`)).json()).log_size;
+}
+
+// ---- shared by the workflow tests ----
+export const T = '/v1/tracks/il-sy';
+let squares = 0;
+// A small square far from the demo's objects (each call in a test file a new place).
+export function square() {
+  const x = 37.2 + (squares % 10) * 0.05, y = 34.2 + Math.floor(squares / 10) * 0.05;
+  squares++;
+  return { type: 'Polygon', coordinates: [[[x, y], [x + 0.02, y], [x + 0.02, y + 0.02], [x, y + 0.02], [x, y]]] };
+}
+export const hours = (h) => new Date(Date.now() + h * 3600000).toISOString();
+
+// Answers the console's confirmation dialog (with text in its input, if given).
+export async function confirm(page, text) {
+  await page.locator('#ask').waitFor({ state: 'visible' });
+  if (text !== undefined) await page.locator('#ask-input').fill(text);
+  await page.locator('#ask-ok').click();
+  await page.locator('#ask').waitFor({ state: 'hidden' });
+}
+
+// Polls fn for 10 s; fails the test if it never answers true.
+export async function until(fn, what) {
+  for (let i = 0; i < 100; i++) {
+    if (await fn()) return;
+    await sleep(100);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+// ---- accessibility: axe-core (npm) in the page ----
+const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
+export const TABS = ['conflicts', 'hotline', 'threats', 'disputes', 'objects', 'meetings', 'declare', 'log', 'events'];
+
+// The serious and critical WCAG 2.x A/AA findings of axe-core in the page, one line each.
+export async function axe(page) {
+  if (!await page.evaluate(() => Boolean(window.axe))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const res = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+}
+
+// The test of one language: every panel (its <details> open) as IL in il-sy, no serious or critical finding.
+export function axeTest(test, lang) {
+  test(`axe-core: no serious or critical findings in any panel (${lang})`, async () => {
+    const b = await openAs('il', { bypassCSP: true });
+    try {
+      if (lang !== 'en') {
+        await b.page.locator('#lang').selectOption(lang);
+        await b.page.waitForFunction((l) => document.documentElement.lang === l, lang);
+      }
+      await pickTrack(b.page, 'il-sy');
+      const found = [];
+      for (const tab of TABS) {
+        await b.page.locator(`.tabs [data-tab="${tab}"]`).click();
+        for (const d of await b.page.locator(`#panel-${tab} details`).all()) await d.evaluate((e) => { e.open = true; });
+        if (tab === 'log') await b.page.locator('#log-checkpoint').waitFor({ state: 'visible' });
+        found.push(...(await axe(b.page)).map((v) => `[${tab}] ${v}`));
+      }
+      assert.equal(found.length, 0, found.join('\n'));
+    } finally { await b.close(); }
+  });
+}
+
+// The login page in the browser's language `locale`: no serious or critical finding.
+export function axeLoginTest(test, locale) {
+  test(`axe-core: the login page has no serious or critical findings (${locale})`, async () => {
+    const b = await launch({ bypassCSP: true, locale });
+    try {
+      await b.page.goto(`${BASE}/`);
+      await b.page.waitForFunction((l) => document.documentElement.lang === l, locale.slice(0, 2));
+      await b.page.locator('#login-name').waitFor();
+      const found = await axe(b.page);
+      assert.equal(found.length, 0, found.join('\n'));
+    } finally { await b.close(); }
+  });
 }

@@ -38,6 +38,7 @@ test('phone 390 px: login fits, then map above panels, tabs usable', async () =>
   const b0 = await launch({ width: 390, height: 844, mobile: true });
   try {
     await b0.page.goto(`${BASE}/`);
+    await b0.page.locator('#login-submit').waitFor(); // the form shows once GET /v1/session has answered 401
     await noSidewaysScroll(b0.page);
     await inViewport(b0.page, '#login-submit');
     await shot(b0.page, '51-phone-login');

@@ -3,34 +3,9 @@
 // role may act.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openAs, pickTrack, shot, apiAs, closeBrowser } from './helpers.mjs';
+import { openAs, pickTrack, shot, apiAs, closeBrowser, T, square, confirm } from './helpers.mjs';
 
 after(closeBrowser);
-
-const T = '/v1/tracks/il-sy';
-let n = 0;
-// A small square far from the demo's objects (each call a new place).
-function square() {
-  const x = 37.2 + (n % 10) * 0.05, y = 34.2 + Math.floor(n / 10) * 0.05;
-  n++;
-  return { type: 'Polygon', coordinates: [[[x, y], [x + 0.02, y], [x + 0.02, y + 0.02], [x, y + 0.02], [x, y]]] };
-}
-const hours = (h) => new Date(Date.now() + h * 3600000).toISOString();
-
-async function confirm(page, text) {
-  await page.locator('#ask').waitFor({ state: 'visible' });
-  if (text !== undefined) await page.locator('#ask-input').fill(text);
-  await page.locator('#ask-ok').click();
-  await page.locator('#ask').waitFor({ state: 'hidden' });
-}
-
-async function until(fn, what) {
-  for (let i = 0; i < 100; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 test('zones: SY accepts one proposed zone and rejects another with a reason; IL withdraws its own', async () => {
   const z1 = await apiAs('IL', 'POST', `${T}/zones`, { kind: 'demilitarized', name: 'Browser zone to accept', geometry: square() });

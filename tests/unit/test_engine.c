@@ -721,6 +721,65 @@ static void test_caps_on_a_base_zone_are_invalid(void **state)
 	assert_string_equal(e.field, "caps");
 }
 
+/* ---- overlaps known: the decision without the overlay ---- */
+
+static int want_no_geometry(void *ud, const char *key)
+{
+	(void)ud;
+	(void)key;
+	return 0;
+}
+
+static const char *rect(char *buf, double x0, double y0, double x1, double y1)
+{
+	snprintf(buf, 512,
+		 "{\"type\":\"Polygon\",\"coordinates\":[[[%.12f,%.12f],[%.12f,%.12f],[%.12f,%.12f],[%.12f,%.12f],"
+		 "[%.12f,%.12f]]]}",
+		 x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+	return buf;
+}
+
+/* engine_check and engine_check_some wanting no geometry find `expect`
+ * findings for c (freed), the latter with no overlap geometry. */
+static void check_both(struct fx *f, struct subject *c, size_t expect)
+{
+	const struct engine_overlaps none = {want_no_geometry, NULL};
+	assert_int_equal(engine_check(f->e, c, &f->fl), 0);
+	assert_int_equal(f->fl.n, expect);
+	assert_int_equal(engine_check_some(f->e, c, &none, &f->fl), 0);
+	assert_int_equal(f->fl.n, expect);
+	for (size_t i = 0; i < f->fl.n; i++)
+		assert_null(f->fl.items[i].overlap_geometry);
+	subject_free(f->geo, c);
+}
+
+/* Without the geometry wanted, a vertex of one footprint inside the other
+ * decides for two areas (engine.c vertex_inside); the shapes where no vertex
+ * lies inside must still go to the overlay and answer as engine_check. */
+static void test_areal_pairs_decide_the_same_without_the_overlap(void **state)
+{
+	struct fx *f = *state;
+	char g[512];
+	put(f, act(f, "a", "IL", "air_sortie", rect(g, 36.0, 33.0, 36.1, 33.1), NULL, 0, 1000, T0, T0 + HOUR));
+	/* a cross: edges cross, no vertex of either inside the other */
+	check_both(f, act(f, "c1", "SY", "uav", rect(g, 36.04, 32.9, 36.06, 33.2), NULL, 0, 1000, T0, T0 + HOUR), 1);
+	/* the same square: every vertex on the other's boundary */
+	check_both(f, act(f, "c2", "SY", "uav", rect(g, 36.0, 33.0, 36.1, 33.1), NULL, 0, 1000, T0, T0 + HOUR), 1);
+	/* inside, then around: only one direction has a vertex inside */
+	check_both(f, act(f, "c3", "SY", "uav", rect(g, 36.02, 33.02, 36.03, 33.03), NULL, 0, 1000, T0, T0 + HOUR), 1);
+	check_both(f, act(f, "c4", "SY", "uav", rect(g, 35.9, 32.9, 36.2, 33.2), NULL, 0, 1000, T0, T0 + HOUR), 1);
+	/* shares an edge, then a corner: touching is no conflict */
+	check_both(f, act(f, "c5", "SY", "uav", rect(g, 36.1, 33.0, 36.2, 33.1), NULL, 0, 1000, T0, T0 + HOUR), 0);
+	check_both(f, act(f, "c6", "SY", "uav", rect(g, 36.1, 33.1, 36.2, 33.2), NULL, 0, 1000, T0, T0 + HOUR), 0);
+	/* a part of the edge shared, from inside: collinear boundaries, interiors meet */
+	check_both(f, act(f, "c7", "SY", "uav", rect(g, 36.05, 33.0, 36.1, 33.05), NULL, 0, 1000, T0, T0 + HOUR), 1);
+	/* a zone's prepared footprint on the other side (demilitarized_breach) */
+	put(f, zone(f, "z", "TR", "demilitarized", rect(g, 37.0, 33.0, 37.1, 33.1), NULL));
+	check_both(f, act(f, "c8", "SY", "uav", rect(g, 37.04, 32.9, 37.06, 33.2), NULL, 0, 1000, T0, T0 + HOUR), 1);
+	check_both(f, act(f, "c9", "SY", "uav", rect(g, 37.02, 33.02, 37.03, 33.03), NULL, 0, 1000, T0, T0 + HOUR), 1);
+	check_both(f, act(f, "c10", "SY", "uav", rect(g, 37.1, 33.0, 37.2, 33.1), NULL, 0, 1000, T0, T0 + HOUR), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* ---- work bounds (issue 17) ---- */
@@ -790,6 +849,7 @@ static void test_admit_refuses_a_footprint_meeting_too_many_volumes(void **state
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_areal_pairs_decide_the_same_without_the_overlap),
 		T(test_overlapping_activities_of_two_parties_conflict),
 		T(test_activities_of_the_same_party_do_not_conflict),
 		T(test_overlap_with_a_strike_is_critical),

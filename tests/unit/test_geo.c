@@ -575,6 +575,91 @@ static void test_subject_zigzag_corridor_is_422_with_reason(void **state)
 	free(s);
 }
 
+/* Every vertex of g (closing positions included: duplicates are harmless),
+ * sorted, into *xy (2 doubles each). */
+static int cmp_xy(const void *pa, const void *pb)
+{
+	const double *a = pa, *b = pb;
+	return a[0] != b[0] ? (a[0] > b[0]) - (a[0] < b[0]) : (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+static size_t vertices(GEOSContextHandle_t h, const GEOSGeometry *g, double **xy)
+{
+	unsigned n = 0;
+	GEOSGeometry *pts = GEOSGeom_extractUniquePoints_r(h, g);
+	assert_non_null(pts);
+	n = (unsigned)GEOSGetNumGeometries_r(h, pts);
+	*xy = malloc((n ? n : 1) * 2 * sizeof **xy);
+	assert_non_null(*xy);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(GEOSGeomGetX_r(h, GEOSGetGeometryN_r(h, pts, (int)i), &(*xy)[2 * i]) &&
+					 GEOSGeomGetY_r(h, GEOSGetGeometryN_r(h, pts, (int)i), &(*xy)[2 * i + 1]),
+				 1);
+	GEOSGeom_destroy_r(h, pts);
+	qsort(*xy, n, 2 * sizeof **xy, cmp_xy);
+	return n;
+}
+
+/* geo_local_buffer_part(a, d, b) is geo_buffer_m(a, d) ∩ b: the same
+ * vertices, bit for bit, whether b is small (the buffer is cut near it
+ * first), larger than the cut applies to, or out of reach (empty). */
+static void test_local_buffer_part_equals_buffer_intersection(void **state)
+{
+	GEOSContextHandle_t h = geo_ctx_geos(*state);
+	struct tq_field_error e;
+	GEOSGeometry *a, *buf;
+	char ring[4096];
+	size_t len = 0;
+	/* a star of 24 vertices, ~16 km across, round 36.2 E 33.3 N */
+	len += (size_t)snprintf(ring + len, sizeof ring - len, "{\"type\":\"Polygon\",\"coordinates\":[[");
+	for (int i = 0; i <= 24; i++) {
+		double t = 2 * M_PI * (i % 24) / 24, r = i % 2 ? 0.05 : 0.08;
+		len += (size_t)snprintf(ring + len, sizeof ring - len, "%s[%.10f,%.10f]", i ? "," : "",
+					36.2 + r * cos(t) * 1.2, 33.3 + r * sin(t));
+	}
+	snprintf(ring + len, sizeof ring - len, "]]}");
+	assert_int_equal(parse(state, ring, ALL, &e, &a), 0);
+	assert_int_equal(geo_buffer_m(*state, a, 1000.0, &buf), 0);
+	struct geo_local *l = NULL;
+	assert_int_equal(geo_local_new(*state, a, &l), 0);
+	const double boxes[][4] = {
+		{36.29, 33.29, 36.31, 33.31},     /* across the buffer's edge, east */
+		{36.13, 33.33, 36.16, 33.36},     /* across a notch of the star */
+		{36.15, 33.25, 36.25, 33.35},     /* inside a */
+		{35.5, 32.6, 37.0, 34.0},         /* more than a degree: not cut */
+		{36.60, 33.60, 36.62, 33.62},     /* out of reach */
+	};
+	for (size_t k = 0; k < sizeof boxes / sizeof boxes[0]; k++) {
+		const double *bb = boxes[k];
+		GEOSGeometry *b = NULL, *part = NULL;
+		char js[512];
+		snprintf(js, sizeof js,
+			 "{\"type\":\"Polygon\",\"coordinates\":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f]]]}",
+			 bb[0], bb[1], bb[2], bb[1], bb[2], bb[3], bb[0], bb[3], bb[0], bb[1]);
+		assert_int_equal(parse(state, js, ALL, &e, &b), 0);
+		assert_int_equal(geo_local_buffer_part(*state, l, 1000.0, b, &part), 0);
+		GEOSGeometry *full = GEOSIntersection_r(h, buf, b);
+		assert_non_null(full);
+		assert_int_equal(GEOSisEmpty_r(h, part), GEOSisEmpty_r(h, full));
+		double *xa, *xb;
+		size_t na = vertices(h, part, &xa), nb = vertices(h, full, &xb);
+		assert_int_equal(na, nb);
+		for (size_t i = 0; i < 2 * na; i++)
+			assert_true(xa[i] == xb[i]);
+		print_message("box %zu: %zu vertices\n", k, na);
+		if (k < 4)
+			assert_true(na >= 4);
+		free(xa);
+		free(xb);
+		geo_free(*state, part);
+		geo_free(*state, full);
+		geo_free(*state, b);
+	}
+	geo_local_free(*state, l);
+	geo_free(*state, buf);
+	geo_free(*state, a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_point_buffer_contains_true_circle),
 		cmocka_unit_test(test_corridor_buffer_is_half_width_each_side),
 		cmocka_unit_test(test_distance_between_squares_in_metres_at_33_and_60),
+		cmocka_unit_test(test_local_buffer_part_equals_buffer_intersection),
 		cmocka_unit_test(test_geojson_output_round_trips_type),
 		cmocka_unit_test(test_metres_to_degrees_covers_distance_at_60),
 		cmocka_unit_test(test_zigzag_of_9999_vertices_is_refused_before_densifying),

@@ -128,6 +128,7 @@ function initOnce() {
     },
   });
   ctx.map.loadBorders().catch((e) => console.error(e));
+  ctx.map.loadPlaces().catch((e) => console.error(e));
   window.tansiq = { map: ctx.map.map, situation: ctx.map, state, ctx }; // for the browser tests and the curious
   ctx.refresh = refresh;
   ctx.scheduleRefresh = scheduleRefresh;

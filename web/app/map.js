@@ -2,14 +2,15 @@
 // from world-atlas (Natural Earth 1:50m, TopoJSON) converted by topojson-client
 // in the browser; zones, deployments (milsymbol APP-6/2525 symbols),
 // activities and open conflicts come from GET /v1/tracks/{t}/features.geojson.
-// Orientation: a scale bar, the cursor's latitude/longitude and MGRS (the
-// mgrs package), zone labels, a stroke per declaring party so overlapping
+// Orientation: place names (web/app/places.json, made at install from GeoNames
+// and CLDR by web/tools/places.mjs), a scale bar, the cursor's latitude/longitude
+// and MGRS (the mgrs package), zone labels, a stroke per declaring party so overlapping
 // zones of two parties stay apart; the controls move to the mirrored side in
 // right-to-left languages, and the legend steps aside while a popup is open.
 /* global L, ms, topojson, mgrs */
 
 import { esc, fmtTime, fmtAlt } from './util.js';
-import { t, tEnum, fmtNumber, isRtl } from './i18n.js';
+import { t, tEnum, fmtNumber, isRtl, currentLang } from './i18n.js';
 
 // The MGRS reference of a point (1 m precision), '' where MGRS has none (polar caps).
 export function mgrsOf(lon, lat) {
@@ -26,6 +27,17 @@ const IntlScale = L.Control.Scale.extend({
     this._updateScale(this._mScale, label, meters / maxMeters);
   },
 });
+
+// Place names by zoom: a place of rank r (0 national capital, 1 a million people,
+// 2 a province seat or 250 000, 3 100 000, 4 50 000) is named from zoom PLACE_ZOOM[r] on.
+export const PLACE_ZOOM = [4, 6, 7, 8, 9];
+const RTL_TEXT = /[\u0590-\u08FF]/;
+let measurer = null;
+function textWidth(text, font) {
+  measurer ||= document.createElement('canvas').getContext('2d');
+  measurer.font = font;
+  return measurer.measureText(text).width;
+}
 
 // Each party's zones get their own stroke pattern (and the caller's own a solid line).
 const PARTY_DASH = ['10 4', '2 5', '12 4 2 4', '6 6'];
@@ -72,6 +84,15 @@ export class SituationMap {
     this.attribution = null;
     this.map.createPane('borders').style.zIndex = 250;
     this.borders = L.layerGroup().addTo(this.map);
+    // Place names above the zones and activities (400), under the symbols (600),
+    // zone labels (650) and popups (700); they take no clicks.
+    const places = this.map.createPane('places');
+    places.style.zIndex = 450;
+    places.style.pointerEvents = 'none';
+    this.places = L.layerGroup().addTo(this.map);
+    this.placeData = [];
+    this.map.on('zoomend moveend', () => this.drawPlaces());
+    this.map.on('overlayadd', (e) => { if (e.layer === this.places) this.drawPlaces(); });
     this.zones = L.featureGroup().addTo(this.map);
     this.deployments = L.featureGroup().addTo(this.map);
     this.activities = L.featureGroup().addTo(this.map);
@@ -99,6 +120,7 @@ export class SituationMap {
     const narrow = window.matchMedia('(max-width: 800px)').matches;
     const layers = {};
     layers[t('map.layer.borders')] = this.borders;
+    layers[t('map.layer.places')] = this.places;
     layers[t('map.layer.zones')] = this.zones;
     layers[t('map.layer.deployments')] = this.deployments;
     layers[t('map.layer.activities')] = this.activities;
@@ -123,6 +145,7 @@ export class SituationMap {
   relabel() {
     this.buildControls();
     if (this.last) this.render(...this.last);
+    this.drawPlaces();
   }
 
   addCursor() {
@@ -155,6 +178,41 @@ export class SituationMap {
       pane: 'borders', interactive: false,
       style: { color: '#7a7a7a', weight: 0.8, fillColor: '#f3efe4', fillOpacity: 1, className: 'tq-border' },
     }).addTo(this.borders);
+  }
+
+  async loadPlaces() {
+    const res = await fetch('/app/places.json');
+    if (!res.ok) throw new Error(`places: HTTP ${res.status}`);
+    this.placeData = (await res.json()).places;
+    this.drawPlaces();
+  }
+
+  // The names of the places in view that the zoom calls for, in the user's
+  // language where the data has it: capitals and large places first (the data
+  // comes sorted so), and a name that would overlap one already placed is left out.
+  drawPlaces() {
+    this.places.clearLayers();
+    if (!this.map.hasLayer(this.places) || !this.placeData.length) return;
+    const zoom = this.map.getZoom();
+    const view = this.map.getBounds().pad(0.2);
+    const lang = currentLang();
+    const taken = [];
+    for (const [lon, lat, name, rank, names] of this.placeData) {
+      if (zoom < PLACE_ZOOM[rank] || !view.contains([lat, lon])) continue;
+      const local = names && names[lang];
+      const label = local || name;
+      const rtl = RTL_TEXT.test(label);
+      const w = textWidth(label, `${rank <= 1 ? '600 ' : ''}${rank === 0 ? 13 : 12}px sans-serif`) + 6;
+      const at = this.map.latLngToLayerPoint([lat, lon]);
+      const box = rtl ? [at.x - w - 6, at.y - 9, at.x + 3, at.y + 9] : [at.x - 3, at.y - 9, at.x + w + 6, at.y + 9];
+      if (taken.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
+      taken.push(box);
+      const icon = L.divIcon({
+        className: `tq-place tq-place-r${rank}${rtl ? ' tq-place-rtl' : ''}`, iconSize: [0, 0],
+        html: `<span class="dot"></span><span class="name" translate="no" dir="auto"${local ? ` lang="${lang}"` : ''}>${esc(label)}</span>`,
+      });
+      L.marker([lat, lon], { pane: 'places', icon, interactive: false, keyboard: false }).addTo(this.places);
+    }
   }
 
   addLegend(position) {

@@ -1,0 +1,101 @@
+"""Reads off the write path (issue 12): on the SQLite store a GET runs in a read snapshot of its own
+(a WAL read connection), never behind the writers' lock or a writer's fsync.
+
+- while a write transaction is held open (test hook: the writers' lock taken, half a change
+  written and not committed), readers still answer — message lists, log entries, checkpoint,
+  track — and see none of the uncommitted rows (ordering, not wall-clock speed: the hold is
+  released only after the reads answered, and the hook says it was still held then);
+- read-your-writes: once a write is answered, the same client's next reads (answer cache
+  included) show it;
+A GET that needs the conflict engines (a zone with its conflicts, features.geojson) runs again
+under the lock: test_zones, test_conflicts and test_export cover those answers.
+
+PostgreSQL readers still take the app lock (README, Performance), so the held-write test is
+SQLite only.
+"""
+import threading
+
+import pytest
+
+from conftest import STORE, Server
+from test_group_commit import all_messages, log_entries, post_message, setup_cell
+
+TRACK = "il-sy"
+# More waiting writers than the server has threads for requests (4): each waits on its own
+# write worker, never on a thread that serves reads.
+WAITING_WRITERS = 8
+
+
+def read_all(s, tok):
+    """What a reader sees: message ids of the track, the log's entries and size, the checkpoint."""
+    msgs = all_messages(s, tok, TRACK)
+    entries, size = log_entries(s, tok)
+    ck = s.get("/v1/log/checkpoint", tok)
+    assert ck.status_code == 200, ck.text
+    tr = s.get(f"/v1/tracks/{TRACK}", tok)
+    assert tr.status_code == 200, tr.text
+    return msgs, entries, size, ck.text
+
+
+@pytest.mark.skipif(STORE == "postgresql", reason="PostgreSQL readers take the app lock")
+def test_readers_answer_and_see_nothing_of_a_held_write_transaction(tmp_path):
+    s = Server(tmp_path / "d")
+    s.init()
+    s.start("--rate-limit", "0")
+    try:
+        tok = setup_cell(s)
+        first = post_message(s, tok["IL"], TRACK, "first")
+        assert first.status_code == 201, first.text
+        before = read_all(s, tok["RU"])  # also fills the answer cache at this log version
+
+        h = s.post("/v1/test/hold-write", s.admin, {"track": TRACK})
+        assert h.status_code == 200, h.text
+        held = h.json()["id"]
+        done, answers, lock = threading.Event(), [], threading.Lock()
+
+        def write():
+            try:
+                r = post_message(s, tok["SY"], TRACK, "during", timeout=90)
+                with lock:
+                    answers.append(r)
+            finally:
+                done.set()
+
+        writers = [threading.Thread(target=write) for _ in range(WAITING_WRITERS)]
+        released = None
+        try:
+            for w in writers:
+                w.start()
+            # Readers answer while the transaction is held and writers queue behind it (a read
+            # behind the writers' lock, or on a server thread a waiting writer holds, would wait
+            # for the release and time out here), and see only committed state.
+            for _ in range(3):
+                during = read_all(s, tok["RU"])
+                assert during == before, "a reader saw a change that was never committed"
+                assert held not in during[0]
+                assert not any(e["event"]["payload"].get("id") == held for e in during[1])
+            assert not done.is_set(), "a writer was answered while the write transaction was held"
+        finally:
+            released = s.post("/v1/test/release-write", s.admin, {})
+            for w in writers:
+                w.join(90)
+        assert released.status_code == 200, released.text
+        assert released.json()["released"] is True, "the held transaction ran out before the reads answered"
+        assert len(answers) == WAITING_WRITERS
+        assert all(r.status_code == 201 for r in answers), [r.text for r in answers]
+        mine = answers[-1].json()
+
+        # Read-your-writes: the next reads of the writer's client show the message (the cached
+        # list of the old version is not served), and nothing of the rolled-back transaction.
+        msgs, entries, size, _ = read_all(s, tok["SY"])
+        assert mine["id"] in msgs and held not in msgs
+        assert msgs[mine["id"]] == mine["seq"]
+        assert sorted(msgs.values()) == list(range(1, WAITING_WRITERS + 2)), "seq not gap-free"
+        created = [e["event"]["payload"]["id"] for e in entries if e["event"]["type"] == "message.created"]
+        assert mine["id"] in created and held not in created
+        assert size == before[2] + WAITING_WRITERS
+        ru = all_messages(s, tok["RU"], TRACK)
+        assert set(ru) == set(msgs)
+    finally:
+        s.stop()
+
