@@ -1,5 +1,6 @@
 #include "server/hub.h"
 
+#include "server/group.h"
 #include "server/commit.h"
 
 #include <errno.h>
@@ -242,7 +243,7 @@ static int catch_up(struct hub_sub *s)
 	uint64_t size, from, to;
 	int rc;
 
-	app_lock_read(a); /* the log size is then the published one */
+	group_lock_read(a); /* the log size is then the published one */
 	pthread_mutex_lock(&h->mu);
 	from = s->next;
 	pthread_mutex_unlock(&h->mu);
@@ -262,7 +263,7 @@ static int catch_up(struct hub_sub *s)
 			s->live = 1;
 	}
 	pthread_mutex_unlock(&h->mu);
-	app_unlock(a);
+	group_unlock(a);
 	free(c.buf);
 	return rc;
 }
@@ -568,34 +569,34 @@ int hub_start(struct app *a, const struct hub_limits *limits)
 		free(h);
 		return TQ_EIO;
 	}
-	app_lock_read(a);
+	group_lock_read(a);
 	a->sink = hub_sink;
 	a->sink_ctx = h;
-	app_unlock(a);
+	group_unlock(a);
 	return TQ_OK;
 }
 
 int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx)
 {
 	int rc = TQ_ENOMEM;
-	app_lock_write(h->app);
+	group_lock_write(h->app);
 	for (int i = 0; i < HUB_LISTENERS_MAX && rc; i++)
 		if (!h->listeners[i].fn) {
 			h->listeners[i].fn = fn;
 			h->listeners[i].ctx = ctx;
 			rc = TQ_OK;
 		}
-	app_unlock(h->app);
+	group_unlock(h->app);
 	return rc;
 }
 
 void hub_unlisten(struct hub *h, hub_listener_fn fn, void *ctx)
 {
-	app_lock_write(h->app);
+	group_lock_write(h->app);
 	for (int i = 0; i < HUB_LISTENERS_MAX; i++)
 		if (h->listeners[i].fn == fn && h->listeners[i].ctx == ctx)
 			h->listeners[i].fn = NULL;
-	app_unlock(h->app);
+	group_unlock(h->app);
 }
 
 struct hub *hub_of(struct app *a)
@@ -628,10 +629,10 @@ void hub_free(struct app *a)
 	struct hub *h = hub_of(a);
 	if (!h)
 		return;
-	app_lock_read(a); /* what was committed is published first */
+	group_lock_read(a); /* what was committed is published first */
 	a->sink = NULL;
 	a->sink_ctx = NULL;
-	app_unlock(a);
+	group_unlock(a);
 	pthread_mutex_lock(&h->mu);
 	h->stop = 1;
 	pthread_cond_signal(&h->cond);
