@@ -25,6 +25,7 @@
  * byte for byte.
  */
 #include "server/api.h"
+#include "server/group.h"
 
 #include "server/commit.h"
 
@@ -185,7 +186,7 @@ int api_hotline_post_as(struct app *a, const struct who *w, const char *track, j
 	struct req r = {.app = a, .who = *w, .method = "POST", .json = body};
 	int rc;
 	r.param[0] = track;
-	app_lock_write(a); /* commit_apply (not shared) commits at once */
+	group_lock_write(a); /* commit_apply (not shared) commits at once */
 	if (app_sync(a) != TQ_OK) {
 		/* the write meets the same failure in the store and answers it */
 	}
@@ -219,7 +220,7 @@ int api_hotline_post_as(struct app *a, const struct who *w, const char *track, j
 			break;
 		}
 	commit_free(r.commit); /* the one commit path, as the router runs a write */
-	app_unlock(a);
+	group_unlock(a);
 	snprintf(detail, detail_len, "%s", r.detail);
 	json_decref(r.out);
 	return rc ? rc : (r.status == 201 ? TQ_OK : TQ_EINTERNAL);

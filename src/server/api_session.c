@@ -7,6 +7,7 @@
  * entries of the Merkle log.
  */
 #include "server/api.h"
+#include "server/group.h"
 #include "server/hub.h"
 
 #include <arpa/inet.h>
@@ -125,9 +126,9 @@ static int session_create(struct req *r)
 	if ((rc = req_object(r, &body)) || (rc = in_string(r, body, "name", 1, 64, &name)) ||
 	    (rc = in_string(r, body, "password", 1, 1024, &password)) || (rc = login_limited(r, name)))
 		return rc;
-	app_lock_read(a);
+	group_lock_read(a);
 	rc = store_user_by_name(a->store, name, &u);
-	app_unlock(a);
+	group_unlock(a);
 	if (rc && rc != TQ_ENOTFOUND)
 		return req_fail(r, rc, "store failure");
 	found = rc == TQ_OK && u.pw_hash;
@@ -164,7 +165,7 @@ static int session_create(struct req *r)
 	token_hash(cookie, strlen(cookie), hash);
 	struct token_write *w = token_write_new(hash, r->who.user, r->now + SESSION_LIFETIME_MS);
 	struct commit *c = NULL;
-	app_lock_write(a); /* commit_apply (not shared) commits at once */
+	group_lock_write(a); /* commit_apply (not shared) commits at once */
 	rc = w ? commit_new(a, &r->who, r->now, &c) : TQ_ENOMEM;
 	if (rc == TQ_OK) {
 		rc = commit_write(c, token_insert, w, token_write_free);
@@ -176,7 +177,7 @@ static int session_create(struct req *r)
 	if (rc == COMMIT_STALE)
 		rc = TQ_EUNAVAIL;
 	commit_free(c);
-	app_unlock(a);
+	group_unlock(a);
 	token_write_free(w);
 	if (rc)
 		return req_fail(r, rc, "store failure");

@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include "core/limits.h"
 #include "server/cache.h"
-#include "server/commit.h"
 
 /* Added to the wall clock; moved only by the test clock control (--test-hooks). */
 static _Atomic int64_t clock_offset_ms;
@@ -132,8 +131,6 @@ fail:
 
 void app_close(struct app *a)
 {
-	if (a->group)
-		(void)commit_flush(a); /* its writers were answered only if it commits */
 	store_close(a->store);
 	a->store = NULL;
 	cache_free(a->answers);
@@ -142,26 +139,6 @@ void app_close(struct app *a)
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->group_done);
 	pthread_mutex_destroy(&a->group_mu);
-}
-
-void app_lock_write(struct app *a)
-{
-	atomic_fetch_add(&a->lock_queued, 1);
-	pthread_mutex_lock(&a->lock);
-	atomic_fetch_sub(&a->lock_queued, 1);
-}
-
-void app_lock_read(struct app *a)
-{
-	app_lock_write(a);
-	(void)commit_flush(a); /* a failure is answered to the writers of the batch */
-}
-
-void app_unlock(struct app *a)
-{
-	if (a->group && atomic_load(&a->lock_queued) == 0)
-		(void)commit_flush(a);
-	pthread_mutex_unlock(&a->lock);
 }
 
 /* The snapshot the calling thread reads in (app_read_begin), and its log size. */

@@ -4,12 +4,12 @@
  * A write runs under app->lock: writes are serialised (one writer, as
  * architecture.md asks). A read (GET) runs in a snapshot of its own instead
  * (app_read_begin): on the SQLite store it never takes app->lock, so it never
- * waits for a writer or its fsync; it falls back to app->lock (app_lock_read)
+ * waits for a writer or its fsync; it falls back to app->lock (group_lock_read)
  * when it needs memory that writers change in place (the conflict engines,
  * the live hub: APP_NEED_LOCK) and on PostgreSQL. Every write goes through
  * a batch of commit.h, applied in one transaction — which, with group commit,
  * several writers share (commit.h). So the lock is taken through
- * app_lock_read / app_lock_write and left through app_unlock, never with
+ * group_lock_read / group_lock_write and left through group_unlock, never with
  * pthread_mutex_lock directly: a reader first commits an open shared
  * transaction, so that nothing uncommitted is ever read or shown.
  */
@@ -52,7 +52,7 @@ struct group;
 struct app {
 	pthread_mutex_t lock;
 	/* group commit (commit.h): threads about to take the lock (counted by
-	 * app_lock_*), the open shared write transaction (NULL: none), its
+	 * group_lock_*), the open shared write transaction (NULL: none), its
 	 * members' wake-up, and the most writers one transaction may hold
 	 * (0 or 1: every write commits alone). Followers wait on group_done
 	 * with group_mu, not app->lock: they answer without taking it again. */
@@ -101,25 +101,15 @@ TQ_MUST_USE int app_open(struct app *a, const char *data_dir);
 TQ_MUST_USE int app_open_store(struct app *a, const char *data_dir, const char *store_location);
 void app_close(struct app *a);
 
-/* Takes app->lock for a reader: an open shared write transaction is
- * committed first (commit_flush), so the store and memory show only what is
- * durable. */
-void app_lock_read(struct app *a);
-/* Takes app->lock for a writer (who leaves it with commit_settle_unlock). */
-void app_lock_write(struct app *a);
-/* Leaves app->lock; commits an open shared write transaction unless another
- * thread is about to take the lock (it will, or a later one). */
-void app_unlock(struct app *a);
-
 /* Reads off the write path. app_read_begin opens a store snapshot for the
  * calling thread (store_read_begin) and takes the log size it sees: answers
  * built in it are of that one committed state, and app_log_version names it.
  * TQ_EINVALID when snapshots are not available here (PostgreSQL, or several
  * nodes: memory follows other nodes' commits under app->lock): take
- * app_lock_read instead. Every write acknowledged before app_read_begin is in
+ * group_lock_read instead. Every write acknowledged before app_read_begin is in
  * the snapshot (read-your-writes): a 2xx follows its COMMIT. */
 TQ_MUST_USE int app_read_begin(struct app *a);
-/* Ends the snapshot; 1 when the request must run again under app_lock_read
+/* Ends the snapshot; 1 when the request must run again under group_lock_read
  * (something in it called app_need_lock), else 0. */
 int app_read_end(struct app *a);
 /* Whether the calling thread is in a snapshot of app_read_begin. */
@@ -127,7 +117,7 @@ int app_reading(const struct app *a);
 /* Called before touching memory that writers change in place while building
  * a batch (the conflict engines) or that changes only under app->lock (the
  * hub's listeners): TQ_OK under app->lock; in a snapshot, APP_NEED_LOCK, and
- * the request's answer is dropped and it runs again under app_lock_read. */
+ * the request's answer is dropped and it runs again under group_lock_read. */
 TQ_MUST_USE int app_need_lock(const struct app *a);
 #define APP_NEED_LOCK TQ_EINTERNAL
 /* The log size of the state the calling thread sees: its snapshot's, or under

@@ -6,8 +6,9 @@
  */
 #include "server/commit.h"
 
+#include "server/group.h"
+
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,19 +36,12 @@ struct op {
 	void (*free_ctx)(void *);
 };
 
-struct after {
-	commit_after_fn fn;
-	void (*free_ctx)(void *);
-	void *ctx;
-	struct after *next;
-};
-
 struct commit {
 	struct app *app;
 	const struct who *actor;
 	tq_time now;
 	struct op *head, **tail;
-	struct after *after_head, **after_tail;
+	struct group_action *after_head, **after_tail;
 	int open;     /* its savepoint in the shared transaction is taken */
 	int spent;    /* applied (or failed): ops released */
 	int deadlines; /* a deadline was set: wake the sweeper after commit */
@@ -56,22 +50,6 @@ struct commit {
 	 * the shared transaction open then (0: none), when it was created. */
 	uint64_t base;
 	uint64_t group_id;
-};
-
-/* A writer waiting for the shared transaction it is in (on its stack). */
-struct waiter {
-	int done, rc;
-	struct waiter *next;
-};
-
-/* The shared write transaction (app->group): the batches applied in it, their
- * after-commit actions in order, and who waits for its COMMIT. */
-struct group {
-	uint64_t id; /* never 0, never reused */
-	unsigned members;
-	int deadlines;
-	struct after *after_head, **after_tail;
-	struct waiter *waiters;
 };
 
 /* An event's publication after commit: filled in when it is appended. */
@@ -130,7 +108,7 @@ static void ops_free(struct commit *c)
 
 static void after_run(struct commit *c, int committed)
 {
-	struct after *e = c->after_head, *next;
+	struct group_action *e = c->after_head, *next;
 	for (; e; e = next) {
 		next = e->next;
 		if (committed && e->fn)
@@ -155,7 +133,7 @@ int commit_new(struct app *a, const struct who *actor, tq_time now, struct commi
 	c->tail = &c->head;
 	c->after_tail = &c->after_head;
 	c->base = a->log_version;
-	c->group_id = a->group ? a->group->id : 0;
+	c->group_id = group_current(a);
 	*out = c;
 	return TQ_OK;
 }
@@ -222,7 +200,7 @@ static void op_push(struct commit *c, struct op *o)
 
 void commit_after(struct commit *c, commit_after_fn fn, void *ctx, void (*free_ctx)(void *))
 {
-	struct after *e = calloc(1, sizeof *e);
+	struct group_action *e = calloc(1, sizeof *e);
 	if (!e) {
 		fprintf(stderr, "tansiqd: out of memory scheduling an after-commit action\n");
 		abort();
@@ -422,163 +400,27 @@ static int op_apply(struct store *s, struct op *o)
 	return TQ_EINTERNAL;
 }
 
-/* ---- the shared transaction ----------------------------------------------- */
-
-/* Opens the shared transaction (none is open). With a store shared by
- * several nodes, the cell-wide write lock is held then, and memory catches up
- * with what other nodes committed (app_sync). check_stale (a batch built with
- * no transaction open): COMMIT_STALE, nothing open, unless the log's size in
- * the store, read under that lock, is still `base`, the size this node knew
- * when the batch was created (before it was built). The store is asked, not
- * memory: memory follows other nodes only once the follower runs (a node
- * serves requests before it starts), so log_version can lag the store. */
-static int group_begin(struct app *a, int check_stale, uint64_t base)
-{
-	static _Atomic uint64_t group_ids;
-	uint64_t size = 0;
-	struct group *g;
-	int rc;
-	if (!(g = calloc(1, sizeof *g)))
-		return TQ_ENOMEM;
-	g->id = atomic_fetch_add(&group_ids, 1) + 1;
-	g->after_tail = &g->after_head;
-	if ((rc = store_begin(a->store))) {
-		free(g);
-		return rc;
-	}
-	if ((rc = app_sync(a)) == TQ_OK && check_stale && (rc = store_log_size(a->store, &size)) == TQ_OK &&
-	    size != base)
-		rc = COMMIT_STALE;
-	if (rc) {
-		store_rollback(a->store);
-		free(g);
-		return rc;
-	}
-	a->group = g;
-	return TQ_OK;
-}
-
-/* Ends the shared transaction: commits it (fail = 0 and a batch in it) or
- * rolls it back; runs the after-commit actions of its batches in order (their
- * free_ctx only when not committed), wakes its waiters with the result. */
-static int group_end(struct app *a, int fail)
-{
-	struct group *g = a->group;
-	struct after *e, *next;
-	int rc = fail;
-	if (!g)
-		return TQ_OK;
-	a->group = NULL;
-	if (!fail && g->members)
-		rc = store_commit(a->store);
-	else
-		store_rollback(a->store);
-	if (rc == TQ_OK && g->members) {
-		a->group_commits++;
-		a->group_writes += g->members;
-	}
-	for (e = g->after_head; e; e = next) {
-		next = e->next;
-		if (rc == TQ_OK && e->fn)
-			e->fn(e->ctx);
-		if (e->free_ctx)
-			e->free_ctx(e->ctx);
-		free(e);
-	}
-	if (rc == TQ_OK && g->deadlines && a->deadlines_changed)
-		a->deadlines_changed(a);
-	if (g->waiters) {
-		/* A waiter returns (its struct gone) once it sees done: the list is
-		 * walked entirely under group_mu. */
-		pthread_mutex_lock(&a->group_mu);
-		for (struct waiter *w = g->waiters; w; w = w->next)
-			w->done = 1, w->rc = rc;
-		pthread_cond_broadcast(&a->group_done);
-		pthread_mutex_unlock(&a->group_mu);
-	}
-	free(g);
-	return rc;
-}
-
-int commit_flush(struct app *a)
-{
-	return group_end(a, TQ_OK);
-}
-
-int commit_settle_unlock(struct app *a)
-{
-	struct group *g = a->group;
-	struct waiter w = {0, 0, NULL};
-	int rc;
-	if (g && a->group_max > 1 && g->members < a->group_max && atomic_load(&a->lock_queued) > 0) {
-		/* A follower: the thread queued for the lock, or a later one, commits
-		 * (app_unlock and readers never leave it open with nobody queued). */
-		w.next = g->waiters;
-		g->waiters = &w;
-		pthread_mutex_unlock(&a->lock);
-		pthread_mutex_lock(&a->group_mu);
-		while (!w.done)
-			pthread_cond_wait(&a->group_done, &a->group_mu);
-		rc = w.rc;
-		pthread_mutex_unlock(&a->group_mu);
-		return rc;
-	}
-	rc = group_end(a, TQ_OK);
-	app_unlock(a);
-	return rc;
-}
-
 void commit_share(struct commit *c)
 {
 	c->share = 1;
 }
 
-/* Joins the shared transaction (opening it if needed): takes c's savepoint.
- * check_stale (c was built with no transaction of its own open): a batch
- * built inside the shared transaction that is still open joins it (what it
- * read cannot have changed: the transaction holds the write lock); one built
- * outside it is COMMIT_STALE (nothing done), as is one built on a log that
- * moved before the transaction opened (group_begin). */
+/* Joins the shared transaction: c's savepoint (group_join). */
 static int member_begin(struct commit *c, int check_stale)
 {
-	struct app *a = c->app;
-	int rc;
-	if (a->group && check_stale && a->group->id != c->group_id)
-		return COMMIT_STALE;
-	if (!a->group && (rc = group_begin(a, check_stale, c->base)))
-		return rc;
-	if ((rc = store_savepoint(a->store))) {
-		/* the connection failed: so does the shared transaction */
-		(void)group_end(a, rc);
-		return rc;
-	}
-	c->open = 1;
-	return TQ_OK;
+	int rc = group_join(c->app, check_stale, c->base, c->group_id);
+	if (rc == TQ_OK)
+		c->open = 1;
+	return rc == GROUP_STALE ? COMMIT_STALE : rc;
 }
 
-/* Ends c's savepoint: keeps its writes (rc == TQ_OK) or undoes them. A
- * savepoint that cannot be released or rolled back fails the whole shared
- * transaction; one left without any batch is rolled back at once. Returns
- * c's result. */
+/* Ends c's savepoint, keeping its writes or not (group_leave). */
 static int member_end(struct commit *c, int rc)
 {
-	struct app *a = c->app;
-	struct group *g = a->group;
-	int brc;
 	c->open = 0;
-	if (a->open_batch == c)
-		a->open_batch = NULL;
-	if (!g)
-		return rc ? rc : TQ_EINTERNAL;
-	if (rc == TQ_OK && (brc = store_release(a->store)))
-		rc = brc;
-	if (rc != TQ_OK && (brc = store_rollback_to(a->store))) {
-		(void)group_end(a, brc);
-		return rc;
-	}
-	if (rc != TQ_OK && !g->members)
-		(void)group_end(a, rc); /* nothing in it: rolled back, nobody waits */
-	return rc;
+	if (c->app->open_batch == c)
+		c->app->open_batch = NULL;
+	return group_leave(c->app, rc);
 }
 
 int commit_open(struct commit *c)
@@ -595,7 +437,6 @@ int commit_open(struct commit *c)
 int commit_apply(struct commit *c)
 {
 	struct app *a = c->app;
-	struct group *g;
 	int rc = TQ_OK;
 	if (c->spent)
 		return TQ_EINTERNAL;
@@ -622,18 +463,12 @@ int commit_apply(struct commit *c)
 		goto failed;
 	/* In the shared transaction: its after-commit actions wait for the COMMIT. */
 	ops_free(c);
-	g = a->group;
-	g->members++;
-	g->deadlines |= c->deadlines;
-	if (c->after_head) {
-		*g->after_tail = c->after_head;
-		g->after_tail = c->after_tail;
-		c->after_head = NULL;
-		c->after_tail = &c->after_head;
-	}
+	group_add(a, c->after_head, c->after_tail, c->deadlines);
+	c->after_head = NULL;
+	c->after_tail = &c->after_head;
 	if (c->share && a->group_max > 1)
-		return TQ_OK; /* the writer settles (commit_settle_unlock) */
-	return group_end(a, TQ_OK);
+		return TQ_OK; /* the writer settles (group_settle_unlock) */
+	return group_flush(a);
 failed:
 	ops_free(c);
 	after_run(c, 0);

@@ -27,15 +27,16 @@
  * savepoint of the shared transaction (a failed batch rolls back to it and
  * leaves the others intact). A batch marked commit_share is left in the
  * shared transaction by commit_apply; its writer then leaves the lock with
- * commit_settle_unlock before answering: if other threads are queued for app->lock and the
+ * group_settle_unlock before answering: if other threads are queued for app->lock and the
  * transaction holds fewer than app->group_max batches, it releases the lock
  * and waits until the transaction is committed by a later writer; otherwise
  * it commits it itself (one fsync for all) and wakes the others. The
  * after-commit actions of every batch (publication to live streams,
  * log_version, …) run at that COMMIT, in order. If the COMMIT fails, every
  * writer of the transaction gets the error (its after-commit actions do not
- * run: guarded memory is rebuilt). Readers take the lock with app_lock_read,
- * which commits an open shared transaction first. Callers neither open
+ * run: guarded memory is rebuilt). Readers take the lock with group_lock_read,
+ * which commits an open shared transaction first (group.h keeps the lock and
+ * the shared transaction). Callers neither open
  * transactions nor call store write functions.
  *
  * All calls happen under app->lock.
@@ -116,20 +117,8 @@ TQ_MUST_USE int commit_get(struct commit *c, const char *track, const char *type
 TQ_MUST_USE int commit_apply(struct commit *c);
 
 /* Leaves the batch in the shared transaction when commit_apply returns
- * TQ_OK: the caller must leave the lock with commit_settle_unlock before answering. */
+ * TQ_OK: the caller must leave the lock with group_settle_unlock before answering. */
 void commit_share(struct commit *c);
-/* A writer about to answer (lock held) leaves app->lock through this: if a
- * shared transaction is open (holding its batch, or writes it read), it waits
- * until that is committed — as a follower, the lock released at once, when
- * others are queued for the lock and the transaction holds fewer than
- * app->group_max batches; else committing it itself (one fsync for all) and
- * waking the others. Returns with the lock released and that COMMIT's result
- * (TQ_OK when none was open). */
-TQ_MUST_USE int commit_settle_unlock(struct app *a);
-/* Commits the open shared transaction, if any, runs its after-commit actions
- * and wakes its writers; returns the COMMIT's result. */
-int commit_flush(struct app *a);
-
 /* ---- building inside the transaction ---------------------------------------
  * commit_open opens the batch's transaction at once (the write lock taken,
  * memory caught up): what is built afterwards cannot go stale, and

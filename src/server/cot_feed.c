@@ -1,5 +1,6 @@
 #include "server/cot_feed.h"
 
+#include "server/group.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ int cot_feed_go_live(struct app *a, struct cot_conn *c, const struct cot_session
 	struct snap sn = {.who = &s->who};
 	int rc;
 
-	app_lock_read(a);
+	group_lock_read(a);
 	sn.view.party = s->who.party;
 	sn.view.now = app_now();
 	/* Again under the lock: a user deleted since the session began had its
@@ -76,7 +77,7 @@ int cot_feed_go_live(struct app *a, struct cot_conn *c, const struct cot_session
 	}
 	if (!rc)
 		cot_conn_go_live(c, sn.xml.data ? sn.xml.data : "", sn.xml.len);
-	app_unlock(a);
+	group_unlock(a);
 	json_decref(tracks);
 	cot_buf_free(&sn.xml);
 	return rc;

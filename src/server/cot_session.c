@@ -1,5 +1,6 @@
 #include "server/cot_session.h"
 
+#include "server/group.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,9 @@ int cot_session_who(struct app *a, const char *id_or_name, int by_name, struct w
 {
 	struct store_user u;
 	int rc;
-	app_lock_read(a);
+	group_lock_read(a);
 	rc = by_name ? store_user_by_name(a->store, id_or_name, &u) : store_user_get(a->store, id_or_name, &u);
-	app_unlock(a);
+	group_unlock(a);
 	if (rc)
 		return rc;
 	memset(w, 0, sizeof *w);

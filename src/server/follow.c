@@ -1,5 +1,6 @@
 #include "server/follow.h"
 
+#include "server/group.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +51,11 @@ static void *follower_main(void *arg)
 			quiet = 1;
 		} else if (rc >= 0)
 			quiet = 0;
-		app_lock_read(a); /* this node's shared transaction committed first */
+		group_lock_read(a); /* this node's shared transaction committed first */
 		if (!a->open_batch && follow_sync(a) != TQ_OK) {
 			/* retried at the next round */
 		}
-		app_unlock(a);
+		group_unlock(a);
 	}
 }
 

@@ -1,5 +1,6 @@
 #include "server/hub.h"
 
+#include "server/group.h"
 #include "server/commit.h"
 
 #include <microhttpd.h>
@@ -94,7 +95,7 @@ static int catch_up(struct hub_sub *s)
 	uint64_t size, from, to;
 	int rc;
 
-	app_lock_read(a); /* the log size is then the published one */
+	group_lock_read(a); /* the log size is then the published one */
 	pthread_mutex_lock(&s->mu);
 	from = s->next;
 	pthread_mutex_unlock(&s->mu);
@@ -117,7 +118,7 @@ static int catch_up(struct hub_sub *s)
 			s->live = 1;
 	}
 	pthread_mutex_unlock(&s->mu);
-	app_unlock(a);
+	group_unlock(a);
 	sse_frame_unref(batch);
 	free(c.buf);
 	return rc;
@@ -303,24 +304,24 @@ unsigned hub_stream_count(struct hub *h)
 int hub_listen(struct hub *h, hub_listener_fn fn, void *ctx)
 {
 	int rc = TQ_ENOMEM;
-	app_lock_write(h->app);
+	group_lock_write(h->app);
 	for (int i = 0; i < HUB_LISTENERS_MAX && rc; i++)
 		if (!h->listeners[i].fn) {
 			h->listeners[i].fn = fn;
 			h->listeners[i].ctx = ctx;
 			rc = TQ_OK;
 		}
-	app_unlock(h->app);
+	group_unlock(h->app);
 	return rc;
 }
 
 void hub_unlisten(struct hub *h, hub_listener_fn fn, void *ctx)
 {
-	app_lock_write(h->app);
+	group_lock_write(h->app);
 	for (int i = 0; i < HUB_LISTENERS_MAX; i++)
 		if (h->listeners[i].fn == fn && h->listeners[i].ctx == ctx)
 			h->listeners[i].fn = NULL;
-	app_unlock(h->app);
+	group_unlock(h->app);
 }
 
 /* ---- life cycle ---------------------------------------------------------------- */
@@ -352,10 +353,10 @@ int hub_start(struct app *a, const struct hub_limits *limits)
 		free(h);
 		return rc;
 	}
-	app_lock_read(a);
+	group_lock_read(a);
 	a->sink = hub_sink;
 	a->sink_ctx = h;
-	app_unlock(a);
+	group_unlock(a);
 	return TQ_OK;
 }
 
@@ -378,10 +379,10 @@ void hub_free(struct app *a)
 	struct hub *h = hub_of(a);
 	if (!h)
 		return;
-	app_lock_read(a); /* what was committed is published first */
+	group_lock_read(a); /* what was committed is published first */
 	a->sink = NULL;
 	a->sink_ctx = NULL;
-	app_unlock(a);
+	group_unlock(a);
 	/* The daemon has stopped: every response, and so every subscriber, is gone. */
 	hub_writers_stop(&h->ws);
 	hub_caps_free(h->caps);

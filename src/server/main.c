@@ -24,6 +24,7 @@
 #include "core/token.h"
 #include "core/tqtime.h"
 #include "server/api.h"
+#include "server/group.h"
 #include "server/ca.h"
 #include "server/certs.h"
 #include "server/cot_server.h"
@@ -357,9 +358,9 @@ static void demo_tak_packages(struct app *a)
 		snprintf(path, sizeof path, "%s/tak/%s.zip", a->data_dir, name);
 		if (access(path, F_OK) == 0)
 			continue;
-		app_lock_read(a);
+		group_lock_read(a);
 		int rc = store_user_by_name(a->store, name, &u);
-		app_unlock(a);
+		group_unlock(a);
 		if (rc)
 			continue;
 		rc = certs_tak_package(a, u.id, u.name, u.party, app_now(), &zip, &len);
@@ -522,6 +523,9 @@ static int serve(const struct options *o)
 	follow_stop(&app);
 	hub_close(&app); /* ends the event streams: MHD must not stop with suspended connections */
 	http_stop(&app, daemon);
+	/* A shared transaction left open holds writes answered only if it commits. */
+	group_lock_read(&app);
+	group_unlock(&app);
 	hub_free(&app);
 	engines_free(&app);
 	login_limits_free(&app);

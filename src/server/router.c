@@ -2,6 +2,7 @@
  * router — see router.h.
  */
 #include "server/router.h"
+#include "server/group.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
@@ -211,7 +212,7 @@ static int run_write(struct req *r, const struct route *rt, const char *idem)
 	for (;;) {
 		if ((rc = commit_new(r->app, &r->who, r->now, &r->commit)))
 			return req_fail(r, rc, "out of memory");
-		commit_share(r->commit); /* durable at router_dispatch's commit_settle_unlock */
+		commit_share(r->commit); /* durable at router_dispatch's group_settle_unlock */
 		if (!staged && (rc = commit_open(r->commit))) {
 			rc = req_fail(r, rc, "the store is busy");
 			break;
@@ -319,9 +320,9 @@ void router_dispatch(struct req *r)
 			again = 1;
 		}
 		if (write)
-			app_lock_write(a);
+			group_lock_write(a);
 		else
-			app_lock_read(a); /* commits an open shared transaction first */
+			group_lock_read(a); /* commits an open shared transaction first */
 		/* Another node's acknowledged write is visible to this request. */
 		if (app_sync(a) != TQ_OK) {
 			/* the request meets the same failure in the store and answers it */
@@ -333,9 +334,9 @@ void router_dispatch(struct req *r)
 		 * the writes it read) returned; if it failed, nothing was written. */
 		int durable = TQ_OK;
 		if (write)
-			durable = commit_settle_unlock(a);
+			durable = group_settle_unlock(a);
 		else
-			app_unlock(a);
+			group_unlock(a);
 		if (durable != TQ_OK) {
 			req_reset(r);
 			rc = req_fail(r, durable, "the change could not be committed");

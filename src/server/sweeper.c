@@ -1,5 +1,6 @@
 #include "server/sweeper.h"
 
+#include "server/group.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,9 +197,9 @@ static tq_time sweep_locked(struct app *a, struct sweeper *s, tq_time now)
 static tq_time sweep_once(struct app *a)
 {
 	tq_time next;
-	app_lock_read(a); /* reads due deadlines: what is committed */
+	group_lock_read(a); /* reads due deadlines: what is committed */
 	next = sweep_locked(a, a->sweeper, app_now());
-	app_unlock(a);
+	group_unlock(a);
 	return next;
 }
 

@@ -1,5 +1,6 @@
 #include "server/testhooks.h"
 
+#include "server/group.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -134,7 +135,7 @@ static void *hold_main(void *arg)
 	struct commit *c = NULL;
 	struct timespec until;
 	int rc;
-	app_lock_read(a); /* the writers' lock, with no shared transaction open */
+	group_lock_read(a); /* the writers' lock, with no shared transaction open */
 	if ((rc = commit_new(a, &hook_actor, app_now(), &c)) == TQ_OK)
 		rc = hold_write_rows(a, c);
 	if (rc) {
@@ -152,7 +153,7 @@ static void *hold_main(void *arg)
 	hold.released = hold.state == HOLD_RELEASING;
 	pthread_mutex_unlock(&hold.mu);
 	commit_free(c); /* never applied: its savepoint and the transaction are rolled back */
-	app_unlock(a);
+	group_unlock(a);
 	pthread_mutex_lock(&hold.mu);
 	hold.state = HOLD_DONE;
 	pthread_cond_broadcast(&hold.cond);
@@ -171,9 +172,9 @@ static int hook_admin(struct req *r)
 		rc = authn_request(r, 1);
 		(void)app_read_end(r->app);
 	} else {
-		app_lock_read(r->app);
+		group_lock_read(r->app);
 		rc = authn_request(r, 1);
-		app_unlock(r->app);
+		group_unlock(r->app);
 	}
 	if (rc)
 		return rc;

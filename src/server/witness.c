@@ -6,6 +6,7 @@
  * app->lock, and holds neither during a request.
  */
 #include "server/witness.h"
+#include "server/group.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -244,7 +245,7 @@ static int prepare(struct wclient *c, uint64_t *size, uint8_t root[32], char **r
 	cosigned = c->cosigned, cosigned_size = c->cosigned_size;
 	pthread_mutex_unlock(&ws->mu);
 
-	app_lock_read(a);
+	group_lock_read(a);
 	rc = store_log_size(a->store, size);
 	if (!rc)
 		rc = store_log_root(a->store, *size, root);
@@ -257,7 +258,7 @@ static int prepare(struct wclient *c, uint64_t *size, uint8_t root[32], char **r
 		else if (old > 0 && old < *size)
 			rc = store_log_consistency(a->store, old, *size, proof, &count);
 	}
-	app_unlock(a);
+	group_unlock(a);
 	if (rc == TQ_ECONFLICT) {
 		set_error(c, "the witness cosigned size %" PRIu64 " > log size %" PRIu64 " (log rolled back?)",
 			  old, *size);
