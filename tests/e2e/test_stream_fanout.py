@@ -171,31 +171,3 @@ def test_a_tls_stream_is_only_ever_written_by_the_tls_layer(tmp_path, monkeypatc
     finally:
         srv.stop()
 
-
-def test_heartbeats_go_on_while_events_flow_to_other_streams(tmp_path, monkeypatch):
-    """A stream that sees none of a steady flow of events still gets its heartbeats (they are how a
-    vanished client is noticed): the writers beat on the clock, not only when idle."""
-    from conftest import Cell, Server
-
-    monkeypatch.setenv("TANSIQD_SSE_HEARTBEAT_MS", "300")
-    srv = Server(tmp_path / "hb")
-    srv.init()
-    srv.start()
-    try:
-        cell = Cell(srv)
-        quiet = SSE(srv, "/v1/events", cell["TR"])  # TR is not in il-sy: it sees none of what follows
-        busy = SSE(srv, "/v1/events", cell["SY"])
-        time.sleep(0.5)
-        before = quiet.comments
-        end, n = time.time() + 2.5, 0
-        while time.time() < end:  # an event every few ms: no 300 ms without one
-            send(srv, cell["IL"], "il-sy", ["SY"], subject=f"flow {n}")
-            n += 1
-        assert busy.until(lambda e: e["type"] == "message.created"
-                          and e["json"]["payload"]["subject"] == f"flow {n - 1}")
-        assert quiet.comments - before >= 4, (quiet.comments - before, n)
-        assert not quiet.q.qsize(), "TR saw an event of il-sy"
-        quiet.close()
-        busy.close()
-    finally:
-        srv.stop()
