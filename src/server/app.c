@@ -92,6 +92,7 @@ int app_open_store(struct app *a, const char *data_dir, const char *store_locati
 {
 	char path[1200];
 	char *origin = NULL;
+	uint64_t size = 0;
 	int rc;
 
 	memset(a, 0, sizeof *a);
@@ -120,8 +121,9 @@ int app_open_store(struct app *a, const char *data_dir, const char *store_locati
 	}
 	snprintf(a->origin, sizeof a->origin, "%s", origin);
 	free(origin);
-	if ((rc = store_log_size(a->store, &a->log_version)))
+	if ((rc = store_log_size(a->store, &size)))
 		goto fail;
+	a->log_version = size;
 	a->answers = cache_new();
 	return TQ_OK;
 fail:
@@ -148,19 +150,16 @@ static _Thread_local int tl_refused;
 
 int app_read_begin(struct app *a)
 {
-	uint64_t size;
+	uint64_t version;
 	int rc;
 	if (a->sync || tl_reading)
 		return TQ_EINVALID;
+	/* Before the snapshot exists: it will hold at least this state. */
+	version = a->log_version;
 	if ((rc = store_read_begin(a->store)))
 		return rc;
-	/* The first read fixes the snapshot: the log size names its state. */
-	if ((rc = store_log_size(a->store, &size))) {
-		store_read_end(a->store);
-		return rc;
-	}
 	tl_reading = a;
-	tl_version = size;
+	tl_version = version;
 	tl_refused = 0;
 	return TQ_OK;
 }

@@ -75,8 +75,9 @@ struct app {
 	void (*deadlines_changed)(void *app);
 	app_event_sink sink;
 	void *sink_ctx;
-	/* the log size after the last commit: names a state of the cell (cache.h) */
-	uint64_t log_version;
+	/* the log size after the last commit: names a state of the cell (cache.h);
+	 * set after the COMMIT, read by snapshot readers without the lock */
+	_Atomic uint64_t log_version;
 	struct cache *answers;
 	/* rate limits (http.c); NULL when off */
 	struct ratelimit *rate_user, *rate_addr;
@@ -102,8 +103,10 @@ TQ_MUST_USE int app_open_store(struct app *a, const char *data_dir, const char *
 void app_close(struct app *a);
 
 /* Reads off the write path. app_read_begin opens a store snapshot for the
- * calling thread (store_read_begin) and takes the log size it sees: answers
- * built in it are of that one committed state, and app_log_version names it.
+ * calling thread (store_read_begin; the store takes it at the first read, so
+ * an answer from the cache reads nothing) and takes the last commit's log
+ * size, app_log_version: the snapshot holds at least that state (it is taken
+ * later), so an answer cached under that version is never older than it.
  * TQ_EINVALID when snapshots are not available here (PostgreSQL, or several
  * nodes: memory follows other nodes' commits under app->lock): take
  * group_lock_read instead. Every write acknowledged before app_read_begin is in

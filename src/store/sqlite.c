@@ -37,9 +37,16 @@ struct sqlite_store {
 static _Thread_local struct sqlite_store *tl_store;
 static _Thread_local struct sq_reader *tl_reader;
 
+static struct sq_reader *reader(struct sqlite_store *s);
+
+/* The connection the calling thread reads with: its snapshot's, taken at its
+ * first read (NULL if that fails), or the write connection. */
 static sqlite3 *conn(struct sqlite_store *s)
 {
-	return tl_store == s ? tl_reader->db : s->db;
+	if (tl_store != s)
+		return s->db;
+	struct sq_reader *r = reader(s);
+	return r ? r->db : NULL;
 }
 
 static const char *const migrations[] = {
@@ -206,20 +213,34 @@ static void sq_close(struct store *base)
 static int sq_read_begin(struct store *base)
 {
 	struct sqlite_store *s = SQ(base);
-	struct sq_reader *r;
 	if (tl_store)
 		return TQ_EINTERNAL; /* one snapshot per thread at a time */
+	/* The connection and its snapshot come at the first read (reader): an
+	 * answer served from memory (the answer cache) costs no transaction. */
+	tl_store = s;
+	tl_reader = NULL;
+	return TQ_OK;
+}
+
+/* The calling thread's read connection, in its snapshot: a connection of
+ * the pool (or a new one) and a read transaction on it, opened now if this
+ * is the snapshot's first read. */
+static struct sq_reader *reader(struct sqlite_store *s)
+{
+	struct sq_reader *r;
+	if (tl_reader)
+		return tl_reader;
 	pthread_mutex_lock(&s->readers_mu);
 	if ((r = s->idle))
 		s->idle = r->next;
 	pthread_mutex_unlock(&s->readers_mu);
 	if (!r) {
 		if (!(r = calloc(1, sizeof *r)))
-			return TQ_ENOMEM;
+			return NULL;
 		if (sqlite3_open_v2(s->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 			sqlite3_close_v2(r->db);
 			free(r);
-			return TQ_EIO;
+			return NULL;
 		}
 		sqlite3_busy_timeout(r->db, 5000);
 	}
@@ -227,22 +248,23 @@ static int sq_read_begin(struct store *base)
 		sqlite3_finalize(r->node_read);
 		sqlite3_close_v2(r->db);
 		free(r);
-		return TQ_EIO;
+		return NULL;
 	}
 	r->next = NULL;
-	tl_store = s;
 	tl_reader = r;
-	return TQ_OK;
+	return r;
 }
 
 static void sq_read_end(struct store *base)
 {
 	struct sqlite_store *s = SQ(base);
 	struct sq_reader *r = tl_reader;
-	if (tl_store != s || !r)
+	if (tl_store != s)
 		return;
 	tl_store = NULL;
 	tl_reader = NULL;
+	if (!r)
+		return; /* nothing was read */
 	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
 	    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_finalize(r->node_read);
@@ -685,7 +707,10 @@ static int sq_obj_max_seq(struct store *base, const char *track, const char *typ
 static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct sqlite_store *s = ctx;
-	sqlite3_stmt **nr = tl_store == s ? &tl_reader->node_read : &s->node_read;
+	struct sq_reader *r = tl_store == s ? reader(s) : NULL;
+	if (tl_store == s && !r)
+		return TQ_EIO;
+	sqlite3_stmt **nr = r ? &r->node_read : &s->node_read;
 	if (!*nr && prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", nr))
 		return TQ_EIO;
 	sqlite3_stmt *st = *nr;
