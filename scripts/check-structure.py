@@ -5,7 +5,7 @@
   2. store_obj_put and store_event_append each called from exactly one place outside src/store
      (the one commit path, src/server/commit.c);
   3. no two modules include each other's headers (a module is name.c + name.h; computed from the
-     #include "..." lines of every file under src/);
+     #include "..." lines of every file under src/), and no longer circle of includes either;
   4. `grep -c json_object_get src/server/*.c` totals at most MAX_JSON_OBJECT_GET (half of the 242
      counted when issue 11 was filed).
 
@@ -140,6 +140,53 @@ def mutual_pairs(edges):
     return pairs
 
 
+def include_cycles(edges):
+    """Circles of three or more modules (pairs are mutual_pairs'), each as the list of its modules in
+    order, found as strongly connected components (Tarjan) and walked once around."""
+    index, low, stack, on, comps = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(edges.get(v, {})):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 2:
+                comps.append(set(comp))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    cycles = []
+    for comp in comps:
+        start = min(comp)
+        path, seen = [start], {start}
+        while True:   # every module of the component reaches start again within it
+            nxt = sorted(w for w in edges.get(path[-1], {}) if w in comp)
+            back = [w for w in nxt if w == start]
+            if back and len(path) > 1:
+                break
+            fresh = [w for w in nxt if w not in seen]
+            if not fresh:
+                break
+            path.append(fresh[0])
+            seen.add(fresh[0])
+        cycles.append(path)
+    return cycles
+
+
 def json_object_get_lines(root):
     total = 0
     for path in glob.glob(os.path.join(root, "src", "server", "*.c")):
@@ -176,6 +223,10 @@ def check(root):
             failures.append(f"modules {a} and {b} include each other ({ab} and {ba}): "
                             "move what both need into one of them or a third module")
 
+    for cycle in include_cycles(include_edges(root)):
+        failures.append("modules include each other in a circle: " + " -> ".join(cycle + [cycle[0]]) +
+                        ": a header should include only what its own declarations need")
+
     count = json_object_get_lines(root)
     if count > MAX_JSON_OBJECT_GET:
         failures.append(f"json_object_get is on {count} lines of src/server/*.c (at most "
@@ -201,6 +252,11 @@ def self_test():
                              "src/server/a.h": '#include "server/b.h"\n', "src/server/a.c": "",
                              "src/server/b.h": "", "src/server/b.c": '#include "server/a.h"\n'},
                             "modules src/server/a and src/server/b include each other"),
+        "circle of three": ({"src/server/commit.c": ok_calls,
+                             "src/server/a.h": '#include "server/b.h"\n', "src/server/a.c": "",
+                             "src/server/b.h": '#include "server/c.h"\n', "src/server/b.c": "",
+                             "src/server/c.h": "", "src/server/c.c": '#include "server/a.h"\n'},
+                            "modules include each other in a circle: src/server/a"),
         "json_object_get": ({"src/server/commit.c": ok_calls + "json_object_get(o);\n" * (MAX_JSON_OBJECT_GET + 1)},
                             f"json_object_get is on {MAX_JSON_OBJECT_GET + 1} lines"),
         "stale exception": ({"src/server/commit.c": ok_calls, EXCEPTIONS: "long src/server/gone.c  # split\n"},
@@ -232,7 +288,7 @@ def main():
     for f in failures:
         print(f"structure: FAIL: {f}", file=sys.stderr)
     if not failures:
-        print("structure: ok (issue 11: file sizes, one commit path, no mutual includes, json_object_get)")
+        print("structure: ok (issue 11: file sizes, one commit path, no include circles, json_object_get)")
     return 1 if failures else 0
 
 

@@ -18,7 +18,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include "core/visibility.h"
-#include "server/http.h"
+#include "server/req.h"
 
 #define AUTH_AUDIENCE_MAX VIS_AUDIENCE_MAX
 #define AUTH_SESSION_COOKIE "tansiq_session"
