@@ -1,3 +1,24 @@
+/*
+ * engine.c — how a check is computed (the promises are in engine.h).
+ *
+ * Per check, the candidate is parsed once (by the caller), prepared once
+ * (k->cprep), and, only when a margin pair needs it, densified and projected
+ * once (geo_local) and buffered once (cbuf or the geo_local's planar buffer).
+ * Per pair: windows, bands and bounding boxes first, then GEOS predicates.
+ *
+ * A finding's overlap is c ∩ o, computed by GEOS's overlay (GEOSIntersection,
+ * OverlayNG) except where a cheaper answer is the same point set:
+ * - one areal footprint properly inside the other (GEOS prepared
+ *   ContainsProperly, tried only when the bounding boxes nest): the inner
+ *   footprint itself, cloned (overlap_nested). Covers is not used: where the
+ *   boundaries touch, the overlay may add the touching points as vertices,
+ *   and GEOS's prepared Covers falls back to a full relate there.
+ *   GEOSClipByRect is not used for rectangles: it computes its own edge
+ *   crossings, whose last bits differ from the overlay's.
+ * - a margin finding whose footprints do not meet: the part of o within the
+ *   circumscribed buffer of c (margin_part, geo_local_buffer_part: the same
+ *   vertices as buffer ∩ o).
+ */
 #include "core/engine.h"
 
 #include <math.h>
