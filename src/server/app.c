@@ -152,12 +152,21 @@ int app_read_begin(struct app *a)
 {
 	uint64_t version;
 	int rc;
-	if (a->sync || tl_reading)
+	if (tl_reading)
 		return TQ_EINVALID;
 	/* Before the snapshot exists: it will hold at least this state. */
 	version = a->log_version;
 	if ((rc = store_read_begin(a->store)))
 		return rc;
+	/* With other writers (nodes sharing a database: a->sync) this node's
+	 * memory may be behind the snapshot, and a write another node answered
+	 * may be in neither: the version is the snapshot's own log size, read
+	 * first (it opens the snapshot), so an answer is cached and found under
+	 * exactly the state it shows. */
+	if (a->sync && (rc = store_log_size(a->store, &version))) {
+		store_read_end(a->store);
+		return rc;
+	}
 	tl_reading = a;
 	tl_version = version;
 	tl_refused = 0;

@@ -3,10 +3,10 @@
  *
  * A write runs under app->lock: writes are serialised (one writer, as
  * architecture.md asks). A read (GET) runs in a snapshot of its own instead
- * (app_read_begin): on the SQLite store it never takes app->lock, so it never
- * waits for a writer or its fsync; it falls back to app->lock (group_lock_read)
- * when it needs memory that writers change in place (the conflict engines,
- * the live hub: APP_NEED_LOCK) and on PostgreSQL. Every write goes through
+ * (app_read_begin): it never takes app->lock, so it never waits for a writer
+ * or its fsync (on either store); it falls back to app->lock
+ * (group_lock_read) when it needs memory that writers change in place (the
+ * conflict engines, the live hub: APP_NEED_LOCK). Every write goes through
  * a batch of commit.h, applied in one transaction — which, with group commit,
  * several writers share (commit.h). So the lock is taken through
  * group_lock_read / group_lock_write and left through group_unlock, never with
@@ -107,10 +107,12 @@ void app_close(struct app *a);
  * an answer from the cache reads nothing) and takes the last commit's log
  * size, app_log_version: the snapshot holds at least that state (it is taken
  * later), so an answer cached under that version is never older than it.
- * TQ_EINVALID when snapshots are not available here (PostgreSQL, or several
- * nodes: memory follows other nodes' commits under app->lock): take
- * group_lock_read instead. Every write acknowledged before app_read_begin is in
- * the snapshot (read-your-writes): a 2xx follows its COMMIT. */
+ * With other writers (a->sync: nodes sharing a PostgreSQL database) the
+ * version is instead the snapshot's own log size, read at once: exactly its
+ * state, also when other nodes committed what this node has not followed yet.
+ * An error (TQ_EINVALID: no snapshots here, TQ_EUNAVAIL: no database): take
+ * group_lock_read instead. Every write acknowledged before app_read_begin, by
+ * any node, is in the snapshot (read-your-writes): a 2xx follows its COMMIT. */
 TQ_MUST_USE int app_read_begin(struct app *a);
 /* Ends the snapshot; 1 when the request must run again under group_lock_read
  * (something in it called app_need_lock), else 0. */

@@ -19,11 +19,26 @@
  *
  * Each committed event also sends NOTIFY tansiq_log with its index, as a
  * wake-up for the other nodes; the events table stays the truth.
+ *
+ * Read snapshots (store_read_begin) use connections of their own, never the
+ * write connection (a libpq connection serves one thread at a time): a pool of
+ * read connections with the write connection's conninfo, each lent to one
+ * thread from its first read to store_read_end, in one transaction
+ * REPEATABLE READ, READ ONLY. PostgreSQL takes that transaction's snapshot at
+ * its first statement, after everything committed before it: a reader never
+ * waits for the cell-wide lock, a writer or its commit. Every statement of the
+ * thread goes there meanwhile (pg_run picks the connection); nothing else of
+ * this file is tied to the write connection but the transaction control and
+ * the advisory locks (pg_begin, pg_migrate), and LISTEN has a connection of
+ * its own (store_watch). Statements are unnamed (PQexecParams), so nothing is
+ * prepared per connection.
  */
 #include "store/backend.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +48,35 @@
 #define STORE_PG_WRITE_LOCK 0x74616e736971LL
 /* Rows fetched per round trip by the scans. */
 #define STORE_PG_PAGE 256
+/* Idle read connections kept for the next snapshots; more are closed. */
+#define STORE_PG_IDLE_READERS 8
+
+/* A read connection of the pool: one thread's at a time, from the first read
+ * of its snapshot to store_read_end. */
+struct pg_reader {
+	PGconn *conn;
+	int failed;              /* a statement failed: closed at read_end, never reused */
+	struct pg_reader *next;  /* the idle list */
+};
 
 struct pg_store {
 	struct store base; /* first: the backend-neutral part (backend.h) */
-	PGconn *conn;
+	PGconn *conn;      /* the write connection: used under the server's write lock only */
 	int in_tx;
-	int lost;          /* the last failure was the connection's */
+	atomic_int lost;   /* the last failure, of any connection, was the connection's */
+	char *conninfo;    /* for the read connections */
+	pthread_mutex_t readers_mu;
+	struct pg_reader *idle;
+	int idle_n;
 };
 #define PG(b) ((struct pg_store *)(b))
+
+/* The read snapshot the calling thread is in (store_read_begin), if any: its
+ * connection, once its first read opened it; whether opening it failed (the
+ * snapshot then reads nothing: a later read must not see another state). */
+static _Thread_local struct pg_store *tl_store;
+static _Thread_local struct pg_reader *tl_reader;
+static _Thread_local int tl_failed;
 
 static const struct store_ops pg_ops;
 
@@ -132,18 +168,16 @@ static int pg_ready(struct pg_store *s)
 	return TQ_OK;
 }
 
-/* Runs sql; *out (if not NULL) receives the result for the caller to PQclear.
- * Unique violations are TQ_ECONFLICT, a lost connection TQ_EUNAVAIL. */
-static int pg_run(struct pg_store *s, const char *sql, const struct pg_params *p, PGresult **out)
+/* Runs sql on conn; *out (if not NULL) receives the result for the caller to
+ * PQclear. Unique violations are TQ_ECONFLICT, a lost connection TQ_EUNAVAIL. */
+static int pg_run_on(struct pg_store *s, PGconn *conn, const char *sql, const struct pg_params *p, PGresult **out)
 {
-	int rc = pg_ready(s);
+	int rc;
 	if (out)
 		*out = NULL;
-	if (rc)
-		return rc;
 	/* Without parameters PQexec, which also runs several statements at once. */
-	PGresult *res = p ? PQexecParams(s->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0)
-			  : PQexec(s->conn, sql);
+	PGresult *res = p ? PQexecParams(conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0)
+			  : PQexec(conn, sql);
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		if (out)
@@ -155,15 +189,34 @@ static int pg_run(struct pg_store *s, const char *sql, const struct pg_params *p
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state && strcmp(state, "23505") == 0)
 		rc = TQ_ECONFLICT;
-	else if (PQstatus(s->conn) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0) ||
+	else if (PQstatus(conn) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0) ||
 		 (state && strncmp(state, "57P", 3) == 0)) {
 		s->lost = 1;
 		rc = TQ_EUNAVAIL;
 	} else {
-		fprintf(stderr, "tansiqd: postgresql: %s", PQerrorMessage(s->conn));
+		fprintf(stderr, "tansiqd: postgresql: %s", PQerrorMessage(conn));
 		rc = TQ_EIO;
 	}
 	PQclear(res);
+	return rc;
+}
+
+static int reader(struct pg_store *s, struct pg_reader **out);
+
+/* Runs sql on the connection the calling thread reads with: its snapshot's
+ * (opened now if this is its first read), or the write connection. */
+static int pg_run(struct pg_store *s, const char *sql, const struct pg_params *p, PGresult **out)
+{
+	struct pg_reader *r;
+	int rc;
+	if (out)
+		*out = NULL;
+	if (tl_store != s)
+		return (rc = pg_ready(s)) ? rc : pg_run_on(s, s->conn, sql, p, out);
+	if ((rc = reader(s, &r)))
+		return rc;
+	if ((rc = pg_run_on(s, r->conn, sql, p, out)))
+		r->failed = 1;
 	return rc;
 }
 
@@ -269,7 +322,15 @@ static void pg_close(struct store *base)
 	struct pg_store *s = PG(base);
 	if (!s)
 		return;
+	while (s->idle) {
+		struct pg_reader *r = s->idle;
+		s->idle = r->next;
+		PQfinish(r->conn);
+		free(r);
+	}
 	PQfinish(s->conn);
+	pthread_mutex_destroy(&s->readers_mu);
+	free(s->conninfo);
 	free(s);
 }
 
@@ -280,6 +341,11 @@ int store_postgres_open(const char *conninfo, int create, struct store **out)
 	if (!s)
 		return TQ_ENOMEM;
 	s->base.ops = &pg_ops;
+	pthread_mutex_init(&s->readers_mu, NULL);
+	if (!(s->conninfo = strdup(conninfo))) {
+		rc = TQ_ENOMEM;
+		goto fail;
+	}
 	s->conn = PQconnectdb(conninfo);
 	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
 		fprintf(stderr, "tansiqd: cannot connect to PostgreSQL: %s", s->conn ? PQerrorMessage(s->conn) : "\n");
@@ -300,6 +366,8 @@ static int pg_begin(struct store *base)
 {
 	struct pg_store *s = PG(base);
 	char sql[96];
+	if (tl_store == s)
+		return TQ_EINTERNAL; /* a snapshot's thread writes nothing (store.h) */
 	snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", STORE_PG_WRITE_LOCK);
 	int rc = pg_exec(s, sql);
 	if (rc) {
@@ -349,6 +417,118 @@ static int pg_rollback_to(struct store *base)
 static int pg_available(struct store *base)
 {
 	return !PG(base)->lost;
+}
+
+/* ---- read snapshots -------------------------------------------------------- */
+
+static int pg_read_begin(struct store *base)
+{
+	struct pg_store *s = PG(base);
+	if (tl_store)
+		return TQ_EINTERNAL; /* one snapshot per thread at a time */
+	/* The connection and its transaction come at the first read (reader): an
+	 * answer served from memory (the answer cache) costs no round trip. */
+	tl_store = s;
+	tl_reader = NULL;
+	tl_failed = 0;
+	return TQ_OK;
+}
+
+static void reader_close(struct pg_reader *r)
+{
+	PQfinish(r->conn);
+	free(r);
+}
+
+/* A new read connection, set as the write connection is. */
+static int reader_connect(struct pg_store *s, struct pg_reader **out)
+{
+	struct pg_reader *r = calloc(1, sizeof *r);
+	int rc;
+	*out = NULL;
+	if (!r)
+		return TQ_ENOMEM;
+	r->conn = PQconnectdb(s->conninfo);
+	if (!r->conn || PQstatus(r->conn) != CONNECTION_OK) {
+		s->lost = 1;
+		reader_close(r);
+		return TQ_EUNAVAIL;
+	}
+	if ((rc = pg_run_on(s, r->conn, "SET client_min_messages=warning; SET TIME ZONE 'UTC'", NULL, NULL))) {
+		reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return TQ_OK;
+}
+
+/* The calling thread's read connection, in its snapshot's transaction: a
+ * connection of the pool (or a new one), begun now if this is the snapshot's
+ * first read. An idle connection the server dropped meanwhile (a restart) is
+ * closed and the next one tried: no snapshot had begun on it. */
+static int reader(struct pg_store *s, struct pg_reader **out)
+{
+	struct pg_reader *r;
+	int rc, fresh;
+	*out = tl_reader;
+	if (tl_reader)
+		return TQ_OK;
+	if (tl_failed)
+		return TQ_EUNAVAIL;
+	for (;;) {
+		pthread_mutex_lock(&s->readers_mu);
+		if ((r = s->idle)) {
+			s->idle = r->next;
+			s->idle_n--;
+		}
+		pthread_mutex_unlock(&s->readers_mu);
+		fresh = !r;
+		if (fresh && (rc = reader_connect(s, &r)))
+			break;
+		rc = pg_run_on(s, r->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", NULL, NULL);
+		if (rc == TQ_OK) {
+			s->lost = 0; /* the database answers */
+			r->failed = 0;
+			r->next = NULL;
+			*out = tl_reader = r;
+			return TQ_OK;
+		}
+		reader_close(r);
+		if (fresh)
+			break;
+	}
+	tl_failed = 1;
+	return rc;
+}
+
+/* Ends the snapshot's read-only transaction (nothing to make durable) and
+ * gives its connection back, or closes it when anything on it failed. */
+static void pg_read_end(struct store *base)
+{
+	struct pg_store *s = PG(base);
+	struct pg_reader *r = tl_reader;
+	if (tl_store != s)
+		return;
+	tl_store = NULL;
+	tl_reader = NULL;
+	tl_failed = 0;
+	if (!r)
+		return; /* nothing was read */
+	if (r->failed || pg_run_on(s, r->conn, "COMMIT", NULL, NULL) ||
+	    PQtransactionStatus(r->conn) != PQTRANS_IDLE) {
+		reader_close(r); /* a connection that failed is not reused */
+		return;
+	}
+	pthread_mutex_lock(&s->readers_mu);
+	if (s->idle_n < STORE_PG_IDLE_READERS) {
+		r->next = s->idle;
+		s->idle = r;
+		s->idle_n++;
+		r = NULL;
+	}
+	pthread_mutex_unlock(&s->readers_mu);
+	if (r)
+		reader_close(r);
 }
 
 /* ---- meta, users, tokens --------------------------------------------------- */
@@ -1014,6 +1194,8 @@ static const struct store_ops pg_ops = {
 	.savepoint = pg_savepoint,
 	.release = pg_release,
 	.rollback_to = pg_rollback_to,
+	.read_begin = pg_read_begin,
+	.read_end = pg_read_end,
 	.meta_get = pg_meta_get,
 	.meta_set = pg_meta_set,
 	.user_insert = pg_user_insert,

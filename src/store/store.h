@@ -62,8 +62,10 @@ TQ_MUST_USE int store_rollback_to(struct store *s);
  * store_read_end that thread's reads (and only reads) go to it. They see what
  * was committed when the snapshot began (at its first read) and never wait
  * for a writer or its fsync; the write connection stays the writer's. Several
- * threads may hold snapshots at once, beside one writer. TQ_EINVALID (nothing
- * begun) on a backend without them (PostgreSQL). */
+ * threads may hold snapshots at once, beside one writer. SQLite: WAL read
+ * connections; PostgreSQL: connections of their own, each snapshot one
+ * REPEATABLE READ, READ ONLY transaction. TQ_EINVALID (nothing begun) on a
+ * backend without them. */
 TQ_MUST_USE int store_read_begin(struct store *s);
 void store_read_end(struct store *s);
 
