@@ -17,13 +17,18 @@ advisory lock). Several nodes: test_cluster.py::test_a_write_on_one_node_is_read
 """
 import threading
 
-from conftest import Server
+import pytest
+
+from conftest import STORE, Server
+from test_cluster import Nodes
 from test_group_commit import all_messages, log_entries, post_message, setup_cell
 
 TRACK = "il-sy"
 # More waiting writers than the server has threads for requests (4): each waits on its own
 # write worker, never on a thread that serves reads.
 WAITING_WRITERS = 8
+# Write-then-read rounds across two nodes: each one races the reading node's follower.
+ROUNDS = 40
 
 
 def read_all(s, tok):
@@ -98,3 +103,27 @@ def test_readers_answer_and_see_nothing_of_a_held_write_transaction(tmp_path):
     finally:
         s.stop()
 
+
+
+@pytest.mark.skipif(STORE == "postgresql", reason="uses the cluster directly; run once, in the default pass")
+def test_a_node_behind_another_nodes_commit_serves_no_cached_answer_older_than_it(tmp_path):
+    """Two nodes on one PostgreSQL database. Node B answers a list (and caches it), node A writes,
+    node B is asked again at once: B's memory may not have followed A's commit yet, but its answer
+    must show the write (api.md: after a 2xx from one node, a read from any node shows it). The
+    snapshot's own log size is the answer cache's version there, never B's memory."""
+    nodes = Nodes(tmp_path, n=2)
+    try:
+        a, b = nodes[0], nodes[1]
+        tok = setup_cell(a)
+        assert post_message(a, tok["IL"], TRACK, "first").status_code == 201
+        path = f"/v1/tracks/{TRACK}/messages?limit=1000"
+        for i in range(ROUNDS):
+            before = b.get(path, tok["SY"])  # cached at B under the version it read
+            assert before.status_code == 200, before.text
+            r = post_message(a, tok["IL"], TRACK, f"m{i}")
+            assert r.status_code == 201, r.text
+            after = b.get(path, tok["SY"])
+            assert after.status_code == 200, after.text
+            assert r.json()["id"] in [m["id"] for m in after.json()["items"]], f"round {i}: stale answer from B"
+    finally:
+        nodes.stop()
