@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/cluster — see run.py. Installs wrk and PostgreSQL (Debian), builds a release tansiqd.
+# bench/cluster — see run.py (writes and checks over 1-3 nodes; --mixed: reads alone and under writes).
+# Installs wrk and PostgreSQL (Debian), builds a release tansiqd.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bash "$root/scripts/deps.sh" bench >/dev/null
