@@ -12,6 +12,8 @@
 #include "core/limits.h"
 #include "server/authn.h"
 #include "server/cache.h"
+#include "server/engines.h"
+#include "server/holdpoint.h"
 #include "server/idem.h"
 #include "server/ratelimit.h"
 
@@ -302,12 +304,15 @@ void router_dispatch(struct req *r)
 			rc = rt->fn(r);
 	} else {
 		int write = (rt->flags & ROUTE_WRITE) != 0, again = 0;
-		/* A read (GET) runs in a snapshot of its own, off the write lock
-		 * (app.h), or under the lock when it cannot. A POST that writes no
-		 * batch (a check, a test hook) still runs under the lock. */
-		if (!write && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && app_read_begin(a) == TQ_OK) {
+		/* A read (GET, or a POST that only reads: ROUTE_SNAPSHOT) runs in a
+		 * snapshot of its own, off the write lock (app.h), or under the lock
+		 * when it cannot. Other POSTs that write no batch (a test hook) run
+		 * under the lock. */
+		int reads = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") || (rt->flags & ROUTE_SNAPSHOT);
+		if (!write && reads && app_read_begin(a) == TQ_OK) {
 			r->now = app_now();
 			rc = run_handler(r, rt, 0);
+			engines_done(a); /* the conflict engines it read, if the handler did not say so */
 			if (!app_read_end(a))
 				goto answered;
 			/* run_handler parses and authenticates again */
@@ -333,6 +338,8 @@ void router_dispatch(struct req *r)
 		/* Group commit: no answer before the COMMIT holding this write (or
 		 * the writes it read) returned; if it failed, nothing was written. */
 		int durable = TQ_OK;
+		if (write && rc == TQ_OK)
+			holdpoint_reach(r->param[0], r->status, r->path); /* --test-hooks only: one atomic load */
 		if (write)
 			durable = group_settle_unlock(a);
 		else
