@@ -500,9 +500,11 @@ static int overlap_nested(struct check *k, const struct subject *o, GEOSGeometry
 	}
 	if (!inner && bbox_within(k->cbb, o->bbox)) {
 		/* Indexed activities keep no prepared footprint (memory): this
-		 * pair's own, unless a zone has one. */
-		const GEOSPreparedGeometry *own = o->prepared ? NULL : GEOSPrepare_r(h, o->footprint);
-		const GEOSPreparedGeometry *op = o->prepared ? o->prepared : own;
+		 * pair's own, unless a zone has one (not for a committed-view
+		 * check: that cache is the writer's, engine.h "Views"). */
+		const GEOSPreparedGeometry *shared = k->committed ? NULL : o->prepared;
+		const GEOSPreparedGeometry *own = shared ? NULL : GEOSPrepare_r(h, o->footprint);
+		const GEOSPreparedGeometry *op = shared ? shared : own;
 		char r = op ? GEOSPreparedContainsProperly_r(h, op, c->footprint) : 2;
 		if (own)
 			GEOSPreparedGeom_destroy_r(h, own);
