@@ -263,8 +263,12 @@ static void *prober(void *arg)
 			die("write (probe)");
 		for (;;) {
 			ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
-			if (r <= 0)
-				die("read (probe)");
+			if (r <= 0) {
+				buf[len] = '\0';
+				fprintf(stderr, "fanout: the probe stream was refused: %.60s\n", buf);
+				close(fd);
+				return NULL;
+			}
 			len += (size_t)r;
 			buf[len] = '\0';
 			if (strstr(buf, ": tansiq event stream"))
