@@ -10,7 +10,7 @@
 # raised with ulimit -n), creates enough viewer users that no user holds more than the default 32
 # streams, spreads the subscribers over enough loopback source addresses (127.0.0.2…) that none holds
 # more than 200 (default cap 256), runs the client and prints its figures. All caps stay at their
-# defaults except --max-streams when N + 1 (the probe stream) is above the default 10,000. FANOUT_PERF=PREFIX records a perf
+# defaults except --max-streams, N + 32 when that is above the default 10,000 (room for the probe streams). FANOUT_PERF=PREFIX records a perf
 # profile of the server (call graphs) over each client run into PREFIX.N.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -83,8 +83,9 @@ PY
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $sizes; do
 	extra=()
-	# The probe stream (fanout.c) is one more: the cell-wide cap (default 10,000) is raised to fit it.
-	[ "$n" -ge 10000 ] && extra=(--max-streams "$((n + 1))")
+	# The probe streams (fanout.c; one at a time, but a closed one holds its slot until the server
+	# next writes to it) need room above N: the cell-wide cap (default 10,000) is raised by 32.
+	[ "$((n + 32))" -gt 10000 ] && extra=(--max-streams "$((n + 32))")
 	start_server "${extra[@]}"
 	make_users "$n"
 	stop_server
