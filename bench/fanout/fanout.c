@@ -21,6 +21,9 @@
  * Readers: T threads (default one per CPU), each reading a share of the streams from its own epoll
  * set; a receipt is timestamped (CLOCK_MONOTONIC, the post's clock) right after the read() that
  * carried it.
+ * --batch: the readers run SCHED_BATCH, so that a reader woken by the server's send does not preempt
+ * the server's writer on the shared CPUs (it runs at the next tick or on an idle CPU instead). A
+ * receipt is still timestamped when its read returns, so a late reader only adds to the figure.
  * Probe: 30 ms after each POST is written (while the pass that delivers it runs) one more stream is
  * opened from 127.0.0.1 and timed from connect to its opening comment, then closed: subscribing
  * runs under the server's app lock and must not wait for a whole pass.
@@ -34,6 +37,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,7 +65,7 @@ struct sub {
 };
 
 static struct {
-	int port, n, rate, messages, sources, host_base, pid, readers;
+	int port, n, rate, messages, sources, host_base, pid, readers, batch;
 	const char *track, *post_token;
 	char *tokens[MAX_TOKENS];
 	int ntokens;
@@ -366,6 +370,11 @@ static void *reader_main(void *arg)
 	struct epoll_event evs[1024];
 	static char bufs[READERS_MAX][65536];
 	char *buf = bufs[r->index];
+	if (cfg.batch) {
+		struct sched_param sp = {0};
+		if (pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp) != 0)
+			die("SCHED_BATCH");
+	}
 	int64_t last_sample = now_us(), drain_from = 0;
 	while (atomic_load(&nlat) < expected) {
 		int k = epoll_wait(r->ep, evs, 1024, 200);
@@ -429,7 +438,8 @@ int main(int argc, char **argv)
 		{"port", 1, NULL, 'p'},     {"tokens", 1, NULL, 't'},   {"post-token", 1, NULL, 'P'},
 		{"pid", 1, NULL, 'i'},      {"subscribers", 1, NULL, 'n'}, {"rate", 1, NULL, 'r'},
 		{"messages", 1, NULL, 'm'}, {"track", 1, NULL, 'k'},    {"sources", 1, NULL, 's'},
-		{"host-base", 1, NULL, 'b'}, {"readers", 1, NULL, 'R'}, {NULL, 0, NULL, 0},
+		{"host-base", 1, NULL, 'b'}, {"readers", 1, NULL, 'R'}, {"batch", 0, NULL, 'B'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -445,9 +455,10 @@ int main(int argc, char **argv)
 		case 's': cfg.sources = atoi(optarg); break;
 		case 'b': cfg.host_base = atoi(optarg); break;
 		case 'R': cfg.readers = atoi(optarg); break;
+		case 'B': cfg.batch = 1; break;
 		default:
 			fprintf(stderr, "usage: fanout --port P --tokens FILE --post-token T --pid PID [--subscribers N] "
-					"[--rate R] [--messages M] [--track T] [--sources K] [--host-base B] [--readers T]\n");
+					"[--rate R] [--messages M] [--track T] [--sources K] [--host-base B] [--readers T] [--batch]\n");
 			return 2;
 		}
 	}
@@ -593,7 +604,8 @@ int main(int argc, char **argv)
 	if (np)
 		printf("stream opened ms     p50 %.1f  max %.1f  (%d opened 30 ms into a pass; subscribing holds the app lock)\n",
 		       probe_us[(np - 1) / 2] / 1000.0, probe_us[np - 1] / 1000.0, np);
-	printf("readers              %d (threads, each its own epoll set)\n", cfg.readers);
+	printf("readers              %d (threads, each its own epoll set%s)\n", cfg.readers,
+	       cfg.batch ? "; SCHED_BATCH" : "");
 	printf("server RSS MiB       before %.1f  idle with subscribers %.1f  peak while posting %.1f\n",
 	       base.rss_kib / 1024.0, idle.rss_kib / 1024.0, peak.rss_kib / 1024.0);
 	printf("per idle subscriber  %.1f KiB\n", (double)(idle.rss_kib - base.rss_kib) / cfg.n);
