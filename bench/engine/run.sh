@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/engine: the conflict engine against PostgreSQL + PostGIS, same data,
 # same queries, same run (see bench_engine.c for what is generated and measured).
-#   bench/engine/run.sh [--quick] [--queries Q] [--seed S]
-# Default N = 10k, 100k and 1M; --quick stops at 100k. Each N runs the spread
+#   bench/engine/run.sh [--quick] [--only N] [--queries Q] [--seed S]
+# Default N = 10k, 100k and 1M; --quick stops at 100k; --only N runs that N
+# alone (e.g. --only 100000: the issue's targets in half the time of --quick). Each N runs the spread
 # case (Syria's bbox) and the busy case (a 0.4 x 0.3 degree box), then one
 # engine-only run at 100k with 16-vertex volumes for the memory target.
 # Installs the "bench" packages (scripts/deps.sh), compiles bench_engine -O2
@@ -13,13 +14,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${BENCH_BUILD:-$root/build-bench}
 CC=${CC:-cc}
-quick=0 queries=10000 seed=1
+quick=0 only= queries=10000 seed=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
+	--only) only=$2; shift ;;
 	--queries) queries=$2; shift ;;
 	--seed) seed=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--queries Q] [--seed S]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--quick] [--only N] [--queries Q] [--seed S]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -65,6 +67,7 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 sizes=(10000 100000 1000000)
 [ "$quick" -eq 1 ] && sizes=(10000 100000)
+[ -n "$only" ] && sizes=("$only")
 rows="$out/bench-engine-rows.txt"
 : >"$rows"
 start=$(date +%s)

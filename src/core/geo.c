@@ -926,6 +926,17 @@ int geo_local_distance_m(struct geo_ctx *ctx, struct geo_local *l, const GEOSGeo
 	return rc;
 }
 
+/* [x, y] as json_pack("[f, f]") makes it, without parsing a format per
+ * position (a finding's overlap has dozens of them). */
+static json_t *position_json(double x, double y)
+{
+	json_t *p = json_array();
+	if (p && !json_array_append_new(p, json_real(x)) && !json_array_append_new(p, json_real(y)))
+		return p;
+	json_decref(p);
+	return NULL;
+}
+
 static json_t *seq_json(GEOSContextHandle_t h, const GEOSCoordSequence *seq)
 {
 	unsigned n = 0;
@@ -934,8 +945,7 @@ static json_t *seq_json(GEOSContextHandle_t h, const GEOSCoordSequence *seq)
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
 		double x, y;
-		if (!GEOSCoordSeq_getXY_r(h, seq, i, &x, &y) ||
-		    json_array_append_new(arr, json_pack("[f, f]", x, y)))
+		if (!GEOSCoordSeq_getXY_r(h, seq, i, &x, &y) || json_array_append_new(arr, position_json(x, y)))
 			goto fail;
 	}
 	return arr;
@@ -956,7 +966,7 @@ static json_t *coords_json(GEOSContextHandle_t h, const GEOSGeometry *g)
 			return json_array();
 		if (!GEOSGeomGetX_r(h, g, &x) || !GEOSGeomGetY_r(h, g, &y))
 			return NULL;
-		return json_pack("[f, f]", x, y);
+		return position_json(x, y);
 	}
 	case GEOS_LINESTRING:
 	case GEOS_LINEARRING: {

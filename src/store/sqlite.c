@@ -13,11 +13,26 @@
 #include <string.h>
 #include "core/mlog.h"
 
+/* Statements prepared once per connection and kept: parsing SQL was 12 % of
+ * the server's CPU under reads and writes together (bench/http/mixed.sh).
+ * Every SQL text given to prepare() is a string literal, so its address
+ * names it. A kept statement is used by one caller at a time: a nested use
+ * of the same SQL (a scan whose callback reads again) gets its own. */
+#define SQ_KEPT 64
+struct sq_kept {
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+		int busy;
+	} e[SQ_KEPT];
+	int n;
+};
+
 /* A read-only connection of the pool (store_read_begin): used by one thread
  * at a time, between store_read_begin and store_read_end. */
 struct sq_reader {
 	sqlite3 *db;
-	sqlite3_stmt *node_read;
+	struct sq_kept kept;
 	struct sq_reader *next; /* the idle list */
 };
 
@@ -25,7 +40,7 @@ struct sqlite_store {
 	struct store base; /* first: the backend-neutral part (backend.h) */
 	sqlite3 *db;             /* the write connection: used under the server's write lock only */
 	int in_tx;
-	sqlite3_stmt *node_read; /* node_get's statement, prepared once (proofs read ~2 log2 n nodes) */
+	struct sq_kept kept;     /* the write connection's statements */
 	char *path;
 	pthread_mutex_t readers_mu;
 	struct sq_reader *idle;  /* read connections not in use */
@@ -93,16 +108,88 @@ static int exec(struct sqlite_store *s, const char *sql)
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? TQ_OK : TQ_EIO;
 }
 
+/* The kept statements of the connection the calling thread reads with (as
+ * conn); NULL while its snapshot has no connection yet. */
+static struct sq_kept *kept_of(struct sqlite_store *s)
+{
+	if (tl_store != s)
+		return &s->kept;
+	return tl_reader ? &tl_reader->kept : NULL;
+}
+
+/* Prepares sql (a string literal) on db, or hands out the statement kept for
+ * it there; give it back with release(). */
+static int prepare_on(sqlite3 *db, struct sq_kept *k, const char *sql, sqlite3_stmt **st)
+{
+	int i = 0;
+	*st = NULL;
+	if (!db)
+		return TQ_EIO;
+	while (k && i < k->n && k->e[i].sql != sql)
+		i++;
+	if (k && i < k->n && !k->e[i].busy) {
+		k->e[i].busy = 1;
+		*st = k->e[i].st;
+		return TQ_OK;
+	}
+	if (!k || i < k->n || k->n == SQ_KEPT) /* in use, or no room: a statement of its own */
+		return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? TQ_OK : TQ_EIO;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return TQ_EIO;
+	k->e[k->n].sql = sql;
+	k->e[k->n].st = *st;
+	k->e[k->n++].busy = 1;
+	return TQ_OK;
+}
+
 static int prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **st)
 {
-	return sqlite3_prepare_v2(conn(s), sql, -1, st, NULL) == SQLITE_OK ? TQ_OK : TQ_EIO;
+	sqlite3 *db = conn(s); /* first: it opens the snapshot's connection */
+	return prepare_on(db, kept_of(s), sql, st);
+}
+
+/* Gives back a statement of prepare_on: a kept one is reset (which ends its
+ * read) for the next use, any other finalized. NULL-safe. */
+static void release_on(struct sq_kept *k, sqlite3_stmt *st)
+{
+	for (int i = 0; k && st && i < k->n; i++)
+		if (k->e[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			k->e[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+static void release(struct sqlite_store *s, sqlite3_stmt *st)
+{
+	release_on(kept_of(s), st);
+}
+
+static void kept_free(struct sq_kept *k)
+{
+	for (int i = 0; i < k->n; i++)
+		sqlite3_finalize(k->e[i].st);
+	k->n = 0;
+}
+
+/* One statement without rows (BEGIN, COMMIT, SAVEPOINT …) on db, kept. */
+static int exec_kept(sqlite3 *db, struct sq_kept *k, const char *sql)
+{
+	sqlite3_stmt *st;
+	if (prepare_on(db, k, sql, &st))
+		return TQ_EIO;
+	int rc = sqlite3_step(st);
+	release_on(k, st);
+	return rc == SQLITE_DONE ? TQ_OK : TQ_EIO;
 }
 
 /* Runs a statement that returns no rows; maps constraint failures to TQ_ECONFLICT. */
-static int step_done(sqlite3_stmt *st)
+static int step_done(struct sqlite_store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	release(s, st);
 	if (rc == SQLITE_DONE)
 		return TQ_OK;
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -118,7 +205,7 @@ static int migrate(struct sqlite_store *s)
 		return TQ_EIO;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	release(s, st);
 	if (version > SCHEMA_VERSION)
 		return TQ_EIO; /* written by a newer tansiqd: refuse rather than guess */
 	for (; version < SCHEMA_VERSION; version++) {
@@ -158,7 +245,7 @@ static int quick_check(struct sqlite_store *s, const char *path)
 	} else {
 		fprintf(stderr, "tansiqd: %s is corrupt (integrity check: %s)\n", path, sqlite3_errmsg(s->db));
 	}
-	sqlite3_finalize(st);
+	release(s, st);
 	return rc;
 }
 
@@ -194,11 +281,11 @@ static void sq_close(struct store *base)
 	while (s->idle) {
 		struct sq_reader *r = s->idle;
 		s->idle = r->next;
-		sqlite3_finalize(r->node_read);
+		kept_free(&r->kept);
 		sqlite3_close_v2(r->db);
 		free(r);
 	}
-	sqlite3_finalize(s->node_read);
+	kept_free(&s->kept);
 	sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->readers_mu);
 	free(s->path);
@@ -244,8 +331,8 @@ static struct sq_reader *reader(struct sqlite_store *s)
 		}
 		sqlite3_busy_timeout(r->db, 5000);
 	}
-	if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_finalize(r->node_read);
+	if (exec_kept(r->db, &r->kept, "BEGIN")) {
+		kept_free(&r->kept);
 		sqlite3_close_v2(r->db);
 		free(r);
 		return NULL;
@@ -265,9 +352,8 @@ static void sq_read_end(struct store *base)
 	tl_reader = NULL;
 	if (!r)
 		return; /* nothing was read */
-	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
-	    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_finalize(r->node_read);
+	if (exec_kept(r->db, &r->kept, "COMMIT") && exec_kept(r->db, &r->kept, "ROLLBACK")) {
+		kept_free(&r->kept);
 		sqlite3_close_v2(r->db); /* a connection that cannot end its snapshot is not reused */
 		free(r);
 		return;
@@ -288,7 +374,7 @@ static int sq_available(struct store *base)
 static int sq_begin(struct store *base)
 {
 	struct sqlite_store *s = SQ(base);
-	if (exec(s, "BEGIN IMMEDIATE"))
+	if (exec_kept(s->db, &s->kept, "BEGIN IMMEDIATE"))
 		return TQ_EIO;
 	s->in_tx = 1;
 	return TQ_OK;
@@ -298,8 +384,8 @@ static int sq_commit(struct store *base)
 {
 	struct sqlite_store *s = SQ(base);
 	s->in_tx = 0;
-	if (exec(s, "COMMIT")) {
-		(void)exec(s, "ROLLBACK");
+	if (exec_kept(s->db, &s->kept, "COMMIT")) {
+		(void)exec_kept(s->db, &s->kept, "ROLLBACK");
 		return TQ_EIO;
 	}
 	return TQ_OK;
@@ -309,25 +395,27 @@ static void sq_rollback(struct store *base)
 {
 	struct sqlite_store *s = SQ(base);
 	if (s->in_tx)
-		(void)exec(s, "ROLLBACK");
+		(void)exec_kept(s->db, &s->kept, "ROLLBACK");
 	s->in_tx = 0;
 }
 
 /* SQL savepoints; the name is fixed: one level at a time (store.h). */
 static int sq_savepoint(struct store *base)
 {
-	return exec(SQ(base), "SAVEPOINT member");
+	return exec_kept(SQ(base)->db, &SQ(base)->kept, "SAVEPOINT member");
 }
 
 static int sq_release(struct store *base)
 {
-	return exec(SQ(base), "RELEASE member");
+	return exec_kept(SQ(base)->db, &SQ(base)->kept, "RELEASE member");
 }
 
 static int sq_rollback_to(struct store *base)
 {
 	struct sqlite_store *s = SQ(base);
-	return exec(s, "ROLLBACK TO member") || exec(s, "RELEASE member") ? TQ_EIO : TQ_OK;
+	return exec_kept(s->db, &s->kept, "ROLLBACK TO member") || exec_kept(s->db, &s->kept, "RELEASE member")
+		       ? TQ_EIO
+		       : TQ_OK;
 }
 
 static char *column_strdup(sqlite3_stmt *st, int col)
@@ -368,7 +456,7 @@ static int sq_meta_get(struct store *base, const char *key, char **out)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*out = column_strdup(st, 0);
-	sqlite3_finalize(st);
+	release(s, st);
 	return TQ_OK;
 }
 
@@ -381,7 +469,7 @@ static int sq_meta_set(struct store *base, const char *key, const char *value)
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 /* ---- users and tokens ---------------------------------------------------- */
@@ -400,10 +488,10 @@ static int sq_user_insert(struct store *base, const struct store_user *u, tq_tim
 	if (u->pw_hash)
 		sqlite3_bind_text(st, 5, u->pw_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
-	return step_done(st);
+	return step_done(s, st);
 }
 
-static int user_row(sqlite3_stmt *st, struct store_user *out)
+static int user_row(struct sqlite_store *s, sqlite3_stmt *st, struct store_user *out)
 {
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -413,7 +501,7 @@ static int user_row(sqlite3_stmt *st, struct store_user *out)
 		column_copy(st, 3, out->role, sizeof out->role);
 		out->pw_hash = column_strdup(st, 4);
 	}
-	sqlite3_finalize(st);
+	release(s, st);
 	if (rc == SQLITE_ROW)
 		return TQ_OK;
 	return rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
@@ -427,7 +515,7 @@ static int sq_user_get(struct store *base, const char *id, struct store_user *ou
 	if (prepare(s, "SELECT id,name,party,role,pw_hash FROM users WHERE id=? AND deleted=0", &st))
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return user_row(st, out);
+	return user_row(s, st, out);
 }
 
 static int sq_user_by_name(struct store *base, const char *name, struct store_user *out)
@@ -438,7 +526,7 @@ static int sq_user_by_name(struct store *base, const char *name, struct store_us
 	if (prepare(s, "SELECT id,name,party,role,pw_hash FROM users WHERE name=? AND deleted=0", &st))
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return user_row(st, out);
+	return user_row(s, st, out);
 }
 
 static int sq_user_delete(struct store *base, const char *id)
@@ -448,7 +536,7 @@ static int sq_user_delete(struct store *base, const char *id)
 	if (prepare(s, "UPDATE users SET deleted=1 WHERE id=? AND deleted=0", &st))
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc = step_done(st);
+	int rc = step_done(s, st);
 	if (rc)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
@@ -457,7 +545,7 @@ static int sq_user_delete(struct store *base, const char *id)
 	if (prepare(s, "DELETE FROM tokens WHERE user_id=?", &st))
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_token_insert(struct store *base, const uint8_t hash[32], const char *user_id, const char *kind,
@@ -471,7 +559,7 @@ static int sq_token_insert(struct store *base, const uint8_t hash[32], const cha
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, expires);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_token_lookup(struct store *base, const uint8_t hash[32], const char *kind, tq_time now,
@@ -488,7 +576,7 @@ static int sq_token_lookup(struct store *base, const uint8_t hash[32], const cha
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return user_row(st, out);
+	return user_row(s, st, out);
 }
 
 static int sq_token_delete(struct store *base, const uint8_t hash[32])
@@ -498,7 +586,7 @@ static int sq_token_delete(struct store *base, const uint8_t hash[32])
 	if (prepare(s, "DELETE FROM tokens WHERE hash=?", &st))
 		return TQ_EIO;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 /* ---- parties and tracks -------------------------------------------------- */
@@ -512,7 +600,7 @@ static int get_body(struct sqlite_store *s, const char *sql, const char *id, jso
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int err = rc == SQLITE_ROW ? column_json(st, 0, out) : rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
-	sqlite3_finalize(st);
+	release(s, st);
 	return err;
 }
 
@@ -531,7 +619,7 @@ static int all_bodies(struct sqlite_store *s, const char *sql, json_t **out)
 			break;
 		json_array_append_new(arr, body);
 	}
-	sqlite3_finalize(st);
+	release(s, st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
 		return TQ_EIO;
@@ -548,10 +636,10 @@ static int sq_party_insert(struct store *base, const char *id, const json_t *bod
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (bind_json(st, 2, body)) {
-		sqlite3_finalize(st);
+		release(s, st);
 		return TQ_ENOMEM;
 	}
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_party_get(struct store *base, const char *id, json_t **out)
@@ -574,11 +662,11 @@ static int sq_track_put(struct store *base, const char *id, const json_t *body, 
 		    &st))
 		return TQ_EIO;
 	if (bind_json(st, 1, body)) {
-		sqlite3_finalize(st);
+		release(s, st);
 		return TQ_ENOMEM;
 	}
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_track_get(struct store *base, const char *id, json_t **out)
@@ -589,10 +677,11 @@ static int sq_track_get(struct store *base, const char *id, json_t **out)
 
 static int sq_track_role(struct store *base, const char *track, const char *party, char *role, size_t len)
 {
+	struct sqlite_store *s = SQ(base);
 	sqlite3_stmt *st;
 	const char *v;
 	int rc;
-	if (prepare(SQ(base), "SELECT role FROM track_members WHERE track=?1 AND party=?2", &st))
+	if (prepare(s, "SELECT role FROM track_members WHERE track=?1 AND party=?2", &st))
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, track, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, party, -1, SQLITE_STATIC);
@@ -601,7 +690,7 @@ static int sq_track_role(struct store *base, const char *track, const char *part
 	rc = v ? TQ_OK : rc == SQLITE_ROW || rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
 	if (v)
 		snprintf(role, len, "%s", v);
-	sqlite3_finalize(st);
+	release(s, st);
 	return rc;
 }
 
@@ -630,10 +719,10 @@ static int sq_obj_put(struct store *base, const struct store_obj_meta *m, const 
 	sqlite3_bind_text(st, 5, m->status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, m->seq);
 	if (bind_json(st, 7, body)) {
-		sqlite3_finalize(st);
+		release(s, st);
 		return TQ_ENOMEM;
 	}
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_obj_get(struct store *base, const char *track, const char *type, const char *id, json_t **out)
@@ -649,7 +738,7 @@ static int sq_obj_get(struct store *base, const char *track, const char *type, c
 		sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int err = rc == SQLITE_ROW ? column_json(st, 0, out) : rc == SQLITE_DONE ? TQ_ENOTFOUND : TQ_EIO;
-	sqlite3_finalize(st);
+	release(s, st);
 	return err;
 }
 
@@ -680,7 +769,7 @@ static int sq_obj_scan(struct store *base, const char *track, const char *type, 
 	}
 	if (!stop && rc != SQLITE_DONE)
 		stop = TQ_EIO;
-	sqlite3_finalize(st);
+	release(s, st);
 	return stop < 0 ? stop : TQ_OK;
 }
 
@@ -696,24 +785,19 @@ static int sq_obj_max_seq(struct store *base, const char *track, const char *typ
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	release(s, st);
 	return rc == SQLITE_ROW ? TQ_OK : TQ_EIO;
 }
 
 /* ---- event log ----------------------------------------------------------- */
 
-/* The statement is kept for the store's life and reset after each read, so
- * that a proof or root (tens of node reads) parses its SQL once. */
+/* A proof or root reads tens of nodes: the statement is kept (prepare). */
 static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
 	struct sqlite_store *s = ctx;
-	struct sq_reader *r = tl_store == s ? reader(s) : NULL;
-	if (tl_store == s && !r)
+	sqlite3_stmt *st;
+	if (prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", &st))
 		return TQ_EIO;
-	sqlite3_stmt **nr = r ? &r->node_read : &s->node_read;
-	if (!*nr && prepare(s, "SELECT hash FROM log_node WHERE level=? AND idx=?", nr))
-		return TQ_EIO;
-	sqlite3_stmt *st = *nr;
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
 	int rc = sqlite3_step(st), err = TQ_EIO;
@@ -721,7 +805,7 @@ static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 		memcpy(out, sqlite3_column_blob(st, 0), 32);
 		err = TQ_OK;
 	}
-	sqlite3_reset(st); /* ends the read: no statement left pending between calls */
+	release(s, st); /* ends the read: no statement left pending between calls */
 	return err;
 }
 
@@ -734,7 +818,7 @@ static int node_put(void *ctx, unsigned level, uint64_t index, const uint8_t has
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
 	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_log_size(struct store *base, uint64_t *out)
@@ -746,7 +830,7 @@ static int sq_log_size(struct store *base, uint64_t *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	release(s, st);
 	return rc == SQLITE_ROW ? TQ_OK : TQ_EIO;
 }
 
@@ -771,7 +855,7 @@ static int sq_event_append(struct store *base, const char *type, const char *tra
 	sqlite3_bind_text(st, 4, audience, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, leaf, (int)leaf_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, hash, 32, SQLITE_STATIC);
-	if ((rc = step_done(st)))
+	if ((rc = step_done(s, st)))
 		return rc;
 	if ((rc = mlog_append(index, hash, node_get, node_put, s)))
 		return rc;
@@ -808,7 +892,7 @@ static int sq_event_scan(struct store *base, uint64_t from, uint64_t to, store_e
 	}
 	if (!stop && rc != SQLITE_DONE)
 		stop = TQ_EIO;
-	sqlite3_finalize(st);
+	release(s, st);
 	return stop < 0 ? stop : TQ_OK;
 }
 
@@ -845,7 +929,7 @@ static int sq_deadline_set(struct store *base, const char *track, const char *ob
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, track, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, due);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_deadline_clear(struct store *base, const char *object_id, const char *kind)
@@ -857,7 +941,7 @@ static int sq_deadline_clear(struct store *base, const char *object_id, const ch
 	sqlite3_bind_text(st, 1, object_id, -1, SQLITE_STATIC);
 	if (kind)
 		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static int sq_deadline_due(struct store *base, tq_time now, struct store_deadline *out, size_t max, size_t *n)
@@ -879,7 +963,7 @@ static int sq_deadline_due(struct store *base, tq_time now, struct store_deadlin
 		column_copy(st, 2, d->kind, sizeof d->kind);
 		d->due = sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	release(s, st);
 	return rc == SQLITE_DONE ? TQ_OK : TQ_EIO;
 }
 
@@ -891,7 +975,7 @@ static int sq_deadline_fired(struct store *base, const char *object_id, const ch
 		return TQ_EIO;
 	sqlite3_bind_text(st, 1, object_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	int rc = step_done(st);
+	int rc = step_done(s, st);
 	if (rc == TQ_OK && sqlite3_changes(s->db) == 0)
 		return TQ_ENOTFOUND;
 	return rc;
@@ -907,7 +991,7 @@ static int sq_deadline_next(struct store *base, tq_time *out)
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	release(s, st);
 	return rc == SQLITE_ROW ? TQ_OK : TQ_EIO;
 }
 
@@ -933,7 +1017,7 @@ static int sq_idem_get(struct store *base, const char *user, const char *key, tq
 		*response = column_strdup(st, 2);
 		*found = 1;
 	}
-	sqlite3_finalize(st);
+	release(s, st);
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? TQ_OK : TQ_EIO;
 }
 
@@ -954,7 +1038,7 @@ static int sq_idem_put(struct store *base, const char *user, const char *key, co
 	sqlite3_bind_int(st, 4, status);
 	sqlite3_bind_text(st, 5, response, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
-	return step_done(st);
+	return step_done(s, st);
 }
 
 static const struct store_ops sqlite_ops = {

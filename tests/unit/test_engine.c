@@ -780,6 +780,81 @@ static void test_areal_pairs_decide_the_same_without_the_overlap(void **state)
 	check_both(f, act(f, "c10", "SY", "uav", rect(g, 37.1, 33.0, 37.2, 33.1), NULL, 0, 1000, T0, T0 + HOUR), 0);
 }
 
+/* ---- the overlap without an overlay where it is exact ---- */
+
+static GEOSGeometry *geom_of(struct fx *f, const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	GEOSGeometry *g = NULL;
+	enum geo_type type;
+	struct tq_field_error err = {{0}, {0}};
+	assert_non_null(j);
+	assert_int_equal(geo_parse(f->geo, j, GEO_POLYGON | GEO_MULTIPOLYGON, "g", &g, &type, &err), 0);
+	json_decref(j);
+	return g;
+}
+
+/* f->fl's only finding has an overlap of the same area as GEOS's overlay of
+ * a and b (texts); returns that overlap (owned). */
+static GEOSGeometry *overlap_like_overlay(struct fx *f, const char *a, const char *b)
+{
+	GEOSContextHandle_t h = geo_ctx_geos(f->geo);
+	struct tq_field_error err = {{0}, {0}};
+	GEOSGeometry *ga = geom_of(f, a), *gb = geom_of(f, b), *ov = GEOSIntersection_r(h, ga, gb), *got = NULL;
+	enum geo_type type;
+	double want, have;
+	assert_int_equal(f->fl.n, 1);
+	assert_non_null(f->fl.items[0].overlap_geometry);
+	assert_int_equal(geo_parse(f->geo, f->fl.items[0].overlap_geometry, GEO_POLYGON | GEO_MULTIPOLYGON, "o", &got,
+				   &type, &err),
+			 0);
+	assert_true(GEOSArea_r(h, ov, &want) && GEOSArea_r(h, got, &have));
+	assert_true(want > 0 && fabs(have - want) <= 1e-12 * want);
+	assert_int_equal(GEOSEquals_r(h, ov, got), 1); /* the same point set */
+	geo_free(f->geo, ga);
+	geo_free(f->geo, gb);
+	geo_free(f->geo, ov);
+	return got;
+}
+
+/* One footprint properly inside the other: the overlap is the inner one as
+ * it was given, vertex for vertex (engine.c overlap_nested), and the same
+ * set as GEOS's overlay, which starts and turns its rings its own way. */
+static void test_nested_footprints_overlap_is_the_inner_one(void **state)
+{
+	struct fx *f = *state;
+	GEOSContextHandle_t h = geo_ctx_geos(f->geo);
+	char outer[512], inner[512], around[512], edge[512];
+	/* a non-convex outer ring (a notch), so the test is not about boxes */
+	snprintf(outer, sizeof outer,
+		 "{\"type\":\"Polygon\",\"coordinates\":[[[36.0,33.0],[36.1,33.0],[36.1,33.1],[36.05,33.06],"
+		 "[36.0,33.1],[36.0,33.0]]]}");
+	put(f, act(f, "a", "IL", "air_sortie", outer, NULL, 0, 1000, T0, T0 + HOUR));
+	rect(inner, 36.02, 33.01, 36.03, 33.02);
+	struct subject *c = act(f, "c", "SY", "uav", inner, NULL, 0, 1000, T0, T0 + HOUR);
+	assert_int_equal(check(f, c), 1);
+	GEOSGeometry *got = overlap_like_overlay(f, outer, inner), *want = geom_of(f, inner);
+	assert_int_equal(GEOSEqualsExact_r(h, got, want, 0), 1);
+	geo_free(f->geo, got);
+	geo_free(f->geo, want);
+	/* the candidate around the indexed footprint: the overlap is that one */
+	rect(around, 35.9, 32.9, 36.2, 33.2);
+	engine_set_margins(f->e, &default_margins); /* the margin path too */
+	c = act(f, "c", "SY", "uav", around, NULL, 0, 1000, T0, T0 + HOUR);
+	assert_int_equal(check(f, c), 1);
+	got = overlap_like_overlay(f, around, outer);
+	want = geom_of(f, outer);
+	assert_int_equal(GEOSEqualsExact_r(h, got, want, 0), 1);
+	geo_free(f->geo, got);
+	geo_free(f->geo, want);
+	/* inside but touching the boundary from within: the overlay, same set */
+	engine_set_margins(f->e, &zero_margins);
+	rect(edge, 36.02, 33.0, 36.03, 33.02);
+	c = act(f, "c", "SY", "uav", edge, NULL, 0, 1000, T0, T0 + HOUR);
+	assert_int_equal(check(f, c), 1);
+	geo_free(f->geo, overlap_like_overlay(f, outer, edge));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* ---- work bounds (issue 17) ---- */
@@ -850,6 +925,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_areal_pairs_decide_the_same_without_the_overlap),
+		T(test_nested_footprints_overlap_is_the_inner_one),
 		T(test_overlapping_activities_of_two_parties_conflict),
 		T(test_activities_of_the_same_party_do_not_conflict),
 		T(test_overlap_with_a_strike_is_critical),

@@ -439,6 +439,40 @@ static void brute_limitation(GEOSContextHandle_t h, struct subject **v, const st
 	}
 }
 
+static int areal(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+	int t = GEOSGeomTypeId_r(h, g);
+	return t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON;
+}
+
+/* When one areal footprint of the pair (c, o) lies properly inside the other,
+ * f's overlap is the inner footprint as given (engine.c overlap_nested), and
+ * the same point set as GEOS's overlay. 1 when the pair was nested. */
+static int nested_overlap_is_overlay(struct geo_ctx *geo, const struct subject *c, const struct subject *o,
+				     const struct finding *f)
+{
+	GEOSContextHandle_t h = geo_ctx_geos(geo);
+	const GEOSGeometry *inner = NULL;
+	if (!areal(h, c->footprint) || !areal(h, o->footprint))
+		return 0;
+	if (GEOSRelatePattern_r(h, c->footprint, o->footprint, "T**FF*FF*") == 1)
+		inner = o->footprint; /* contains properly: o's boundary in c's interior */
+	else if (GEOSRelatePattern_r(h, o->footprint, c->footprint, "T**FF*FF*") == 1)
+		inner = c->footprint;
+	if (!inner)
+		return 0;
+	json_t *want = NULL;
+	GEOSGeometry *ov = GEOSIntersection_r(h, c->footprint, o->footprint);
+	assert_non_null(ov);
+	assert_int_equal(GEOSEquals_r(h, ov, inner), 1);
+	assert_int_equal(geo_to_geojson(geo, inner, &want), 0);
+	assert_non_null(f->overlap_geometry);
+	assert_true(json_equal(want, f->overlap_geometry));
+	json_decref(want);
+	geo_free(geo, ov);
+	return 1;
+}
+
 /* Runs the engine over v; fills pairs (candidate → other), limitation keys
  * and a hash of every key in check order. */
 static uint64_t run_engine(struct geo_ctx *geo, struct subject **v, const struct engine_margins *m,
@@ -447,6 +481,7 @@ static uint64_t run_engine(struct geo_ctx *geo, struct subject **v, const struct
 	struct engine *e = engine_new(geo, m);
 	struct finding_list fl;
 	uint64_t hash = 1469598103934665603ULL;
+	size_t nested = 0;
 	assert_non_null(e);
 	finding_list_init(&fl);
 	for (int i = 0; i < N_VOLUMES; i++) {
@@ -475,8 +510,11 @@ static uint64_t run_engine(struct geo_ctx *geo, struct subject **v, const struct
 			int a = atoi(f->subjects[0].id + 1), b = atoi(f->subjects[1].id + 1);
 			if (pairs)
 				add(pairs, code(f->kind, i, a == i ? b : a));
+			nested += nested_overlap_is_overlay(geo, v[i], v[a == i ? b : a], f);
 		}
 	}
+	print_message("nested pairs whose overlap is the inner footprint: %zu\n", nested);
+	assert_true(nested > 20); /* the data must nest */
 	finding_list_clear(&fl);
 	engine_free(e);
 	return hash;
