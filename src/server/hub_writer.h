@@ -25,9 +25,10 @@
  * held while a writer touches that subscriber; publication takes only the
  * writers' queue locks. Connections are resumed after each slice, with the
  * share's lock let go (a response's free callback takes it), under a lock
- * that hub_writers_unpark_all waits for. The park flag (suspended) changes only under the subscriber's
- * lock, and whoever clears it resumes the connection, so exactly one resume
- * follows each suspend; a parked connection stays alive until resumed.
+ * that hub_writers_unpark_all waits for. The park flag (suspended) changes
+ * only under the subscriber's lock, and whoever clears it resumes the
+ * connection, so exactly one resume follows each suspend; a parked
+ * connection stays alive until resumed.
  */
 #ifndef TQ_HUB_WRITER_H
 #define TQ_HUB_WRITER_H
