@@ -18,7 +18,15 @@
  *
  * tokens FILE: one bearer token per line; subscriber i uses token i mod count.
  * Source addresses: 127.0.0.B .. 127.0.0.(B+K-1), subscriber i uses i mod K.
- * Readers: T threads (default 2), each reading a share of the streams from its own epoll set.
+ * Readers: T threads (default one per CPU), each reading a share of the streams from its own epoll
+ * set; a receipt is timestamped (CLOCK_MONOTONIC, the post's clock) right after the read() that
+ * carried it.
+ * --batch: the readers run SCHED_BATCH, so that a reader woken by the server's send does not preempt
+ * the server's writer on the shared CPUs (it runs at the next tick or on an idle CPU instead). A
+ * receipt is still timestamped when its read returns, so a late reader only adds to the figure.
+ * Probe: 30 ms after each POST is written (while the pass that delivers it runs) one more stream is
+ * opened from 127.0.0.1 and timed from connect to its opening comment, then closed: subscribing
+ * runs under the server's app lock and must not wait for a whole pass.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +37,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,18 +65,20 @@ struct sub {
 };
 
 static struct {
-	int port, n, rate, messages, sources, host_base, pid, readers;
+	int port, n, rate, messages, sources, host_base, pid, readers, batch;
 	const char *track, *post_token;
 	char *tokens[MAX_TOKENS];
 	int ntokens;
 } cfg = {.n = 1000, .rate = 10, .messages = 200, .sources = 4, .host_base = 2, .track = "il-sy",
-       .readers = 2};
+       .readers = 0};
 
 static _Atomic int64_t *sent_at; /* per message: monotonic µs before the POST was written; 0 = not yet */
 static uint32_t *lat_us;          /* one sample per receipt */
 static _Atomic size_t nlat;
 static uint32_t *post_us;         /* per message: POST written → 201 read */
 static atomic_int posting_done, post_errors;
+static uint32_t *probe_us;        /* per message: a stream opened during its pass, connect → opening comment */
+static atomic_int probes;
 
 static int64_t now_us(void)
 {
@@ -229,6 +240,52 @@ static void *poster(void *arg)
 	return NULL;
 }
 
+/* ---- the probe: one stream opened during each pass --------------------------------- */
+
+static void *prober(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < cfg.messages; i++) {
+		int64_t at;
+		while (!(at = atomic_load(&sent_at[i])) && !atomic_load(&posting_done)) {
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+		}
+		if (!at)
+			break;
+		for (int64_t t; (t = now_us()) < at + 30000;) {
+			struct timespec ts = {0, (long)((at + 30000 - t) * 1000)};
+			nanosleep(&ts, NULL);
+		}
+		char req[512], buf[4096];
+		size_t len = 0;
+		int64_t t0 = now_us();
+		int fd = connect_blocking();
+		int n = snprintf(req, sizeof req, "GET /v1/tracks/%s/events HTTP/1.0\r\nAuthorization: Bearer %s\r\n\r\n",
+				 cfg.track, cfg.post_token);
+		if (write(fd, req, (size_t)n) != n)
+			die("write (probe)");
+		for (;;) {
+			ssize_t r = read(fd, buf + len, sizeof buf - 1 - len);
+			if (r <= 0) {
+				buf[len] = '\0';
+				fprintf(stderr, "fanout: the probe stream was refused: %.60s\n", buf);
+				close(fd);
+				return NULL;
+			}
+			len += (size_t)r;
+			buf[len] = '\0';
+			if (strstr(buf, ": tansiq event stream"))
+				break;
+			if (len == sizeof buf - 1)
+				len = 0;
+		}
+		probe_us[atomic_fetch_add(&probes, 1)] = (uint32_t)(now_us() - t0);
+		close(fd);
+	}
+	return NULL;
+}
+
 /* ---- subscribers ---------------------------------------------------------------- */
 
 static int open_sub(struct sub *s, int i, int ep)
@@ -313,6 +370,11 @@ static void *reader_main(void *arg)
 	struct epoll_event evs[1024];
 	static char bufs[READERS_MAX][65536];
 	char *buf = bufs[r->index];
+	if (cfg.batch) {
+		struct sched_param sp = {0};
+		if (pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp) != 0)
+			die("SCHED_BATCH");
+	}
 	int64_t last_sample = now_us(), drain_from = 0;
 	while (atomic_load(&nlat) < expected) {
 		int k = epoll_wait(r->ep, evs, 1024, 200);
@@ -376,7 +438,8 @@ int main(int argc, char **argv)
 		{"port", 1, NULL, 'p'},     {"tokens", 1, NULL, 't'},   {"post-token", 1, NULL, 'P'},
 		{"pid", 1, NULL, 'i'},      {"subscribers", 1, NULL, 'n'}, {"rate", 1, NULL, 'r'},
 		{"messages", 1, NULL, 'm'}, {"track", 1, NULL, 'k'},    {"sources", 1, NULL, 's'},
-		{"host-base", 1, NULL, 'b'}, {"readers", 1, NULL, 'R'}, {NULL, 0, NULL, 0},
+		{"host-base", 1, NULL, 'b'}, {"readers", 1, NULL, 'R'}, {"batch", 0, NULL, 'B'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -392,14 +455,15 @@ int main(int argc, char **argv)
 		case 's': cfg.sources = atoi(optarg); break;
 		case 'b': cfg.host_base = atoi(optarg); break;
 		case 'R': cfg.readers = atoi(optarg); break;
+		case 'B': cfg.batch = 1; break;
 		default:
 			fprintf(stderr, "usage: fanout --port P --tokens FILE --post-token T --pid PID [--subscribers N] "
-					"[--rate R] [--messages M] [--track T] [--sources K] [--host-base B] [--readers T]\n");
+					"[--rate R] [--messages M] [--track T] [--sources K] [--host-base B] [--readers T] [--batch]\n");
 			return 2;
 		}
 	}
 	if (!cfg.port || !cfg.ntokens || !cfg.post_token || !cfg.pid || cfg.n < 1 || cfg.rate < 1 ||
-	    cfg.messages < 1 || cfg.sources < 1 || cfg.readers < 1 || cfg.readers > READERS_MAX) {
+	    cfg.messages < 1 || cfg.sources < 1 || cfg.readers < 0 || cfg.readers > READERS_MAX) {
 		fprintf(stderr, "fanout: --port, --tokens, --post-token and --pid are required\n");
 		return 2;
 	}
@@ -408,6 +472,9 @@ int main(int argc, char **argv)
 	sent_at = calloc((size_t)cfg.messages, sizeof *sent_at);
 	lat_us = calloc((size_t)cfg.n * (size_t)cfg.messages, sizeof *lat_us);
 	post_us = calloc((size_t)cfg.messages, sizeof *post_us);
+	probe_us = calloc((size_t)cfg.messages, sizeof *probe_us);
+	if (!cfg.readers)
+		cfg.readers = (int)sysconf(_SC_NPROCESSORS_ONLN) < READERS_MAX ? (int)sysconf(_SC_NPROCESSORS_ONLN) : READERS_MAX;
 	struct epoll_event *evs = calloc(4096, sizeof *evs);
 	int ep = epoll_create1(0);
 	if (!subs || !sent_at || !lat_us || !evs || ep < 0)
@@ -503,14 +570,16 @@ int main(int argc, char **argv)
 			die("epoll_ctl");
 	}
 	expected = (size_t)cfg.n * (size_t)cfg.messages;
-	pthread_t th;
+	pthread_t th, th_probe;
 	pthread_create(&th, NULL, poster, NULL);
+	pthread_create(&th_probe, NULL, prober, NULL);
 	for (int r = 1; r < cfg.readers; r++)
 		pthread_create(&rd[r].thread, NULL, reader_main, &rd[r]);
 	reader_main(&rd[0]);
 	for (int r = 1; r < cfg.readers; r++)
 		pthread_join(rd[r].thread, NULL);
 	pthread_join(th, NULL);
+	pthread_join(th_probe, NULL);
 	struct proc_figures end = proc_read(cfg.pid), peak = rd[0].peak;
 	double client_cpu = self_cpu_s() - client_idle;
 	int dropped = 0;
@@ -530,6 +599,13 @@ int main(int argc, char **argv)
 	qsort(post_us, (size_t)cfg.messages, sizeof *post_us, cmp_u32);
 	printf("POST answered ms     p50 %.1f  p99 %.1f  (the commit, an fsync, is part of every receipt)\n",
 	       post_us[(cfg.messages - 1) / 2] / 1000.0, post_us[(size_t)((cfg.messages - 1) * 0.99)] / 1000.0);
+	int np = atomic_load(&probes);
+	qsort(probe_us, (size_t)np, sizeof *probe_us, cmp_u32);
+	if (np)
+		printf("stream opened ms     p50 %.1f  max %.1f  (%d opened 30 ms into a pass; subscribing holds the app lock)\n",
+		       probe_us[(np - 1) / 2] / 1000.0, probe_us[np - 1] / 1000.0, np);
+	printf("readers              %d (threads, each its own epoll set%s)\n", cfg.readers,
+	       cfg.batch ? "; SCHED_BATCH" : "");
 	printf("server RSS MiB       before %.1f  idle with subscribers %.1f  peak while posting %.1f\n",
 	       base.rss_kib / 1024.0, idle.rss_kib / 1024.0, peak.rss_kib / 1024.0);
 	printf("per idle subscriber  %.1f KiB\n", (double)(idle.rss_kib - base.rss_kib) / cfg.n);

@@ -147,22 +147,8 @@ int http_append_escaped(char *buf, size_t cap, const char *s, int seg)
 
 static const char *reason_phrase(long status)
 {
-	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return "HTTP error";
-	}
+	const char *t = status >= 100 && status <= 599 ? tq_status_title((int)status) : NULL;
+	return t ? t : "HTTP error";
 }
 
 void http_print_error(const struct http_resp *r)

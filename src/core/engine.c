@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/pending.h"
 #include "core/volume.h"
 
 struct engine {
@@ -34,6 +35,7 @@ struct engine {
 	GEOSContextHandle_t h;
 	struct engine_margins m;
 	struct volume_index *idx;
+	struct pending pend; /* changes not committed yet (views) */
 };
 
 /* ---- engine lifecycle --------------------------------------------------- */
@@ -73,6 +75,7 @@ void engine_free(struct engine *e)
 	while ((s = volume_index_next(e->idx, &pos)))
 		subject_free(e->geo, s);
 	volume_index_free(e->idx);
+	pending_clear(&e->pend, e->geo);
 	free(e);
 }
 
@@ -86,14 +89,35 @@ const struct subject *engine_get(const struct engine *e, const char *id)
 	return volume_index_get(e->idx, id);
 }
 
+/* s leaves the index: a pending version is freed, a committed one is kept
+ * as a shadow for committed-view checks until engine_commit_pending. */
+static int detach(struct engine *e, struct subject *s)
+{
+	volume_index_remove(e->idx, s);
+	if (pending_has(&e->pend, s)) {
+		pending_unmark(&e->pend, s);
+		subject_free(e->geo, s);
+		return 0;
+	}
+	return pending_shadow(&e->pend, e->geo, s);
+}
+
 int engine_remove(struct engine *e, const char *id)
 {
 	struct subject *s = volume_index_get(e->idx, id);
 	if (!s)
 		return TQ_ENOTFOUND;
-	volume_index_remove(e->idx, s);
-	subject_free(e->geo, s);
-	return 0;
+	return detach(e, s);
+}
+
+void engine_commit_pending(struct engine *e)
+{
+	pending_commit(&e->pend, e->geo);
+}
+
+int engine_has_pending(const struct engine *e)
+{
+	return pending_any(&e->pend);
 }
 
 static int footprint_bbox(GEOSContextHandle_t h, const GEOSGeometry *g, double *bb)
@@ -117,6 +141,10 @@ int engine_upsert(struct engine *e, struct subject *s)
 	}
 	if ((rc = footprint_bbox(e->h, s->footprint, s->bbox)) || (rc = volume_index_insert(e->idx, s)))
 		goto fail;
+	if ((rc = pending_mark(&e->pend, s))) {
+		volume_index_remove(e->idx, s);
+		goto fail;
+	}
 	return 0;
 fail:
 	subject_free(e->geo, s);
@@ -130,8 +158,28 @@ int engine_set_zone_status(struct engine *e, const char *id, enum zone_status st
 		return TQ_ENOTFOUND;
 	if (st == ZONE_REJECTED || st == ZONE_WITHDRAWN)
 		return engine_remove(e, id);
-	s->status = st;
-	return 0;
+	if (s->status == st)
+		return 0;
+	if (pending_has(&e->pend, s)) {
+		s->status = st;
+		return 0;
+	}
+	/* The committed version stays for committed-view checks: the new status
+	 * goes on a copy, pending. */
+	struct subject *n = malloc(sizeof *n);
+	if (!n)
+		return TQ_ENOMEM;
+	*n = *s;
+	n->prepared = NULL;
+	n->level = -1;
+	n->id = strdup(s->id);
+	n->footprint = GEOSGeom_clone_r(e->h, s->footprint);
+	n->status = st;
+	if (!n->id || !n->footprint) {
+		subject_free(e->geo, n);
+		return TQ_ENOMEM;
+	}
+	return engine_upsert(e, n);
 }
 
 /* ---- findings ----------------------------------------------------------- */
@@ -240,7 +288,68 @@ struct check {
 	int geom;                     /* this pair's overlap geometry is wanted */
 	struct geo_local *cloc;       /* candidate projected for metric distances */
 	int nparts;                   /* margin findings' geometries built (margin_part) */
+	/* A committed-view check (a reader, engine.h "Views"): its own query
+	 * answers and prepared geometries; nothing shared is written. */
+	int committed;
+	struct volume_hits hits;
+	struct kprep {
+		const struct subject *s;
+		const GEOSPreparedGeometry *p;
+	} *preps;
+	size_t npreps, cappreps;
 };
+
+/* The indexed subjects meeting q as the check's view has them (*out valid
+ * until the next collect of the check): the one place candidates are
+ * gathered, so every rule follows the view. The writer's view is the index;
+ * the committed view drops pending versions and adds back the committed
+ * versions they displaced. */
+static int collect(struct check *k, const struct volume_query *q, struct subject ***out, size_t *n)
+{
+	const struct pending *p = &k->e->pend;
+	int rc;
+	if (!k->committed)
+		return volume_index_query(k->e->idx, q, out, n);
+	*out = NULL;
+	*n = 0;
+	if ((rc = volume_index_query_into(k->e->idx, q, &k->hits)))
+		return rc;
+	if (p->nmarked) {
+		size_t w = 0;
+		for (size_t i = 0; i < k->hits.n; i++)
+			if (!pending_has(p, k->hits.v[i]))
+				k->hits.v[w++] = k->hits.v[i];
+		k->hits.n = w;
+	}
+	for (size_t i = 0; i < p->nshadows; i++)
+		if (volume_query_meets(p->shadows[i], q) && (rc = volume_hits_push(&k->hits, p->shadows[i])))
+			return rc;
+	*out = k->hits.v;
+	*n = k->hits.n;
+	return 0;
+}
+
+/* A prepared geometry of an indexed subject for a committed-view check: its
+ * own (GEOS prepared geometries build their indexes lazily, so one must not
+ * be used by two threads at once). */
+static const GEOSPreparedGeometry *prep_private(struct check *k, const struct subject *s)
+{
+	for (size_t i = 0; i < k->npreps; i++)
+		if (k->preps[i].s == s)
+			return k->preps[i].p;
+	if (k->npreps == k->cappreps) {
+		size_t cap = k->cappreps ? k->cappreps * 2 : 8;
+		struct kprep *n = realloc(k->preps, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		k->preps = n;
+		k->cappreps = cap;
+	}
+	const GEOSPreparedGeometry *p = GEOSPrepare_r(k->e->h, s->footprint);
+	if (p)
+		k->preps[k->npreps++] = (struct kprep){s, p};
+	return p;
+}
 
 static const GEOSPreparedGeometry *prep_of(struct check *k, const struct subject *s)
 {
@@ -250,6 +359,8 @@ static const GEOSPreparedGeometry *prep_of(struct check *k, const struct subject
 			k->cprep = GEOSPrepare_r(h, s->footprint);
 		return k->cprep;
 	}
+	if (k->committed)
+		return prep_private(k, s);
 	/* Indexed subjects are ours to annotate; the cache lives as long as the
 	 * subject. Only zones are asked for (see the callers), which keeps
 	 * activities and deployments at one geometry each. */
@@ -389,9 +500,11 @@ static int overlap_nested(struct check *k, const struct subject *o, GEOSGeometry
 	}
 	if (!inner && bbox_within(k->cbb, o->bbox)) {
 		/* Indexed activities keep no prepared footprint (memory): this
-		 * pair's own, unless a zone has one. */
-		const GEOSPreparedGeometry *own = o->prepared ? NULL : GEOSPrepare_r(h, o->footprint);
-		const GEOSPreparedGeometry *op = o->prepared ? o->prepared : own;
+		 * pair's own, unless a zone has one (not for a committed-view
+		 * check: that cache is the writer's, engine.h "Views"). */
+		const GEOSPreparedGeometry *shared = k->committed ? NULL : o->prepared;
+		const GEOSPreparedGeometry *own = shared ? NULL : GEOSPrepare_r(h, o->footprint);
+		const GEOSPreparedGeometry *op = shared ? shared : own;
 		char r = op ? GEOSPreparedContainsProperly_r(h, op, c->footprint) : 2;
 		if (own)
 			GEOSPreparedGeom_destroy_r(h, own);
@@ -1006,7 +1119,7 @@ static int limitation_sweep(struct check *k, const struct subject *zone, const s
 	size_t nfound;
 	struct volume_query q = {.start = zone->start, .end = zone->end, .alt_min = -INFINITY, .alt_max = INFINITY};
 	memcpy(q.bbox, zone->bbox, sizeof q.bbox);
-	if ((rc = volume_index_query(e->idx, &q, &found, &nfound)))
+	if ((rc = collect(k, &q, &found, &nfound)))
 		return rc;
 	/* The query's scratch is reused by the next one: copy what we keep. */
 	if (!(cs = malloc((nfound + 1) * sizeof *cs))) {
@@ -1134,8 +1247,28 @@ static int check_query(const struct engine *e, const struct subject *c, double b
 	return 0;
 }
 
+/* The engine as view v reads it: a copy with the caller's geo context
+ * (never changed: the copy lives for one call). */
+static struct engine *viewed(struct engine *e, const struct engine_view *v, struct engine *copy)
+{
+	if (!v || !v->geo)
+		return e;
+	*copy = *e;
+	copy->geo = v->geo;
+	copy->h = geo_ctx_geos(v->geo);
+	return copy;
+}
+
 int engine_admit(struct engine *e, const struct subject *c, struct tq_field_error *err)
 {
+	return engine_admit_view(e, NULL, c, err);
+}
+
+int engine_admit_view(struct engine *e0, const struct engine_view *v, const struct subject *c,
+		      struct tq_field_error *err)
+{
+	struct engine copy, *e = viewed(e0, v, &copy);
+	struct check k = {.e = e, .committed = v && v->committed};
 	double bb[4];
 	struct volume_query q;
 	struct subject **found;
@@ -1143,7 +1276,11 @@ int engine_admit(struct engine *e, const struct subject *c, struct tq_field_erro
 	int rc;
 	if (!c || !c->footprint)
 		return TQ_EINTERNAL;
-	if ((rc = check_query(e, c, bb, &q)) || (rc = volume_index_query(e->idx, &q, &found, &n)))
+	rc = check_query(e, c, bb, &q);
+	if (!rc)
+		rc = collect(&k, &q, &found, &n);
+	free(k.hits.v);
+	if (rc)
 		return rc;
 	if (n > TQ_MAX_CHECK_CANDIDATES) {
 		TQ_FIELD_ERROR(err, "geometry",
@@ -1196,7 +1333,14 @@ int engine_check(struct engine *e, const struct subject *c, struct finding_list 
 int engine_check_some(struct engine *e, const struct subject *c, const struct engine_overlaps *want,
 		      struct finding_list *out)
 {
-	struct check k = {.e = e, .c = c, .out = out, .want = want};
+	return engine_check_view(e, NULL, c, want, out);
+}
+
+int engine_check_view(struct engine *e0, const struct engine_view *v, const struct subject *c,
+		      const struct engine_overlaps *want, struct finding_list *out)
+{
+	struct engine copy, *e = viewed(e0, v, &copy);
+	struct check k = {.e = e, .c = c, .out = out, .want = want, .committed = v && v->committed};
 	struct subject **cands = NULL;
 	size_t ncand = 0;
 	int rc = 0;
@@ -1209,7 +1353,7 @@ int engine_check_some(struct engine *e, const struct subject *c, const struct en
 	if ((rc = check_query(e, c, k.cbb, &k.q)))
 		return rc;
 	struct subject **found;
-	if ((rc = volume_index_query(e->idx, &k.q, &found, &ncand)))
+	if ((rc = collect(&k, &k.q, &found, &ncand)))
 		goto fail;
 	if (ncand && !(cands = malloc(ncand * sizeof *cands))) {
 		rc = TQ_ENOMEM;
@@ -1271,6 +1415,10 @@ fail:
 		GEOSPreparedGeom_destroy_r(e->h, k.cprep);
 	if (k.cbufprep)
 		GEOSPreparedGeom_destroy_r(e->h, k.cbufprep);
+	for (size_t i = 0; i < k.npreps; i++)
+		GEOSPreparedGeom_destroy_r(e->h, k.preps[i].p);
+	free(k.preps);
+	free(k.hits.v);
 	geo_local_free(e->geo, k.cloc);
 	geo_free(e->geo, k.cbuf);
 	return rc;

@@ -29,9 +29,32 @@
  * - A finding's key is "<kind>|<sorted subject ids joined by |>", and for
  *   limitation_exceeded "|<start ms>|<end ms>" appended ("-" for an open end).
  *
- * Not thread-safe: one engine per track, used by one thread at a time (with
- * its geo_ctx). Completed, cancelled, rejected and withdrawn subjects must be
- * removed by the caller (engine_remove / engine_set_zone_status).
+ * Views (issue 12, reads off the write path): every change (engine_upsert,
+ * engine_remove, engine_set_zone_status) is pending until
+ * engine_commit_pending: the server makes it for a batch that may still fail
+ * to commit. A check reads the engine in a view:
+ * - the writer's view (engine_check, engine_check_some, engine_admit, and
+ *   engine_get): the index as it is, pending changes included — what a
+ *   writer building its batch must see;
+ * - the committed view (engine_view.committed): only committed state: a
+ *   pending insert is invisible, a pending replacement, status change or
+ *   removal still shows the committed version (kept aside until the commit).
+ *   Candidates are filtered where they are gathered, so every rule follows,
+ *   limitation_exceeded sums included.
+ * A failed batch's pending changes are not undone here: the server rebuilds
+ * the engine (engines.h).
+ *
+ * Threads: one thread at a time changes the engine (upsert, remove,
+ * set_zone_status, commit_pending, set_margins, free) and nobody checks
+ * meanwhile — the caller's reader-writer lock. Otherwise committed-view
+ * checks (engine_check_view, engine_admit_view) may run in several threads at
+ * once, each with its own geo_ctx (engine_view.geo), beside one thread's
+ * writer-view calls with the engine's geo_ctx: a committed-view check writes
+ * nothing shared (its own query answers and prepared geometries; GEOS
+ * prepared geometries build their indexes lazily and are not for two threads
+ * at once), and only reads the indexed geometries (whose envelopes were
+ * computed at insert). Completed, cancelled, rejected and withdrawn subjects
+ * must be removed by the caller (engine_remove / engine_set_zone_status).
  */
 #ifndef TQ_ENGINE_H
 #define TQ_ENGINE_H
@@ -116,7 +139,18 @@ TQ_MUST_USE int engine_remove(struct engine *e, const char *id);
 const struct subject *engine_get(const struct engine *e, const char *id);
 /* Changes an indexed zone's status; rejected/withdrawn remove it. */
 TQ_MUST_USE int engine_set_zone_status(struct engine *e, const char *id, enum zone_status st);
+/* The writer's view: pending changes included. */
 size_t engine_count(const struct engine *e);
+/* Every pending change is committed (the committed view shows it now). */
+void engine_commit_pending(struct engine *e);
+/* Whether some change is pending. */
+int engine_has_pending(const struct engine *e);
+
+/* How a check reads the engine ("Views" above). */
+struct engine_view {
+	int committed;       /* 1: committed state only; 0: the writer's view */
+	struct geo_ctx *geo; /* the calling thread's context; NULL: the engine's */
+};
 
 /* Fills out (cleared first) with every finding involving candidate.
  * TQ_ETOOBIG when the candidate's margin buffer is past geo_buffer_m's work
@@ -135,6 +169,9 @@ struct engine_overlaps {
  * are otherwise identical (same findings, order, keys, bands, windows). */
 TQ_MUST_USE int engine_check_some(struct engine *e, const struct subject *candidate,
 				  const struct engine_overlaps *want, struct finding_list *out);
+/* engine_check_some in view v (NULL: the writer's, with the engine's geo). */
+TQ_MUST_USE int engine_check_view(struct engine *e, const struct engine_view *v, const struct subject *candidate,
+				  const struct engine_overlaps *want, struct finding_list *out);
 
 /* Would engine_check on candidate stay within the work bounds of limits.h
  * (issue 17: one check must never hold the cell for seconds)? TQ_EINVALID,
@@ -144,5 +181,8 @@ TQ_MUST_USE int engine_check_some(struct engine *e, const struct subject *candid
  * polar caps or ±180°). Zones are judged as if in force. Costs one index query
  * and, with margins, one densify and projection of the footprint. */
 TQ_MUST_USE int engine_admit(struct engine *e, const struct subject *candidate, struct tq_field_error *err);
+/* engine_admit in view v (NULL: the writer's). */
+TQ_MUST_USE int engine_admit_view(struct engine *e, const struct engine_view *v, const struct subject *candidate,
+				  struct tq_field_error *err);
 
 #endif

@@ -1,4 +1,5 @@
 #include "core/tqerr.h"
+#include <stddef.h>
 
 const char *tq_err_name(int err)
 {
@@ -20,4 +21,24 @@ const char *tq_err_name(int err)
 	case TQ_EUNAVAIL: return "unavailable";
 	}
 	return "unknown";
+}
+
+const char *tq_status_title(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return NULL;
+	}
 }

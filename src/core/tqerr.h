@@ -30,5 +30,9 @@ typedef enum tq_err {
 
 /* A short English name for the code, e.g. "invalid". Never NULL. */
 const char *tq_err_name(int err);
+/* The reason phrase of an HTTP status this API answers (RFC 9110), e.g.
+ * "Unprocessable Content" for 422; NULL for any other status. The server's
+ * problem titles and the CLI's error lines both use it. */
+const char *tq_status_title(int status);
 
 #endif

@@ -49,9 +49,7 @@ struct volume_index {
 	struct cell *cells;
 	size_t cells_cap, cells_n;
 	struct level levels[VOLUME_LEVELS];
-	/* query scratch */
-	struct subject **cand;
-	size_t cand_n, cand_cap;
+	struct volume_hits cand; /* query scratch of volume_index_query */
 };
 
 /* ---- id map ------------------------------------------------------------ */
@@ -407,27 +405,27 @@ static int entry_meets(const struct entry *en, const struct volume_query *q)
 	       volume_bbox_meet(en->bb, q->bbox);
 }
 
-static int cand_push(struct volume_index *e, struct subject *s)
+int volume_hits_push(struct volume_hits *h, struct subject *s)
 {
-	if (e->cand_n == e->cand_cap) {
-		size_t cap = e->cand_cap ? e->cand_cap * 2 : 64;
-		struct subject **t = realloc(e->cand, cap * sizeof *t);
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct subject **t = realloc(h->v, cap * sizeof *t);
 		if (!t)
 			return TQ_ENOMEM;
-		e->cand = t;
-		e->cand_cap = cap;
+		h->v = t;
+		h->cap = cap;
 	}
-	e->cand[e->cand_n++] = s;
+	h->v[h->n++] = s;
 	return 0;
 }
 
-/* Every indexed subject meeting q, into e->cand (unordered, each once). */
-static int grid_query(struct volume_index *e, const struct volume_query *q)
+/* Every indexed subject meeting q, into h (unordered, each once). Reads e only. */
+static int grid_query(const struct volume_index *e, const struct volume_query *q, struct volume_hits *h)
 {
 	int rc;
-	e->cand_n = 0;
+	h->n = 0;
 	for (int level = 0; level < VOLUME_LEVELS; level++) {
-		struct level *l = &e->levels[level];
+		const struct level *l = &e->levels[level];
 		int64_t x0, y0, x1, y1;
 		if (!l->n)
 			continue;
@@ -436,7 +434,7 @@ static int grid_query(struct volume_index *e, const struct volume_query *q)
 			for (size_t i = 0; i < l->n; i++) {
 				struct entry en;
 				entry_of(&en, l->items[i]);
-				if (entry_meets(&en, q) && (rc = cand_push(e, l->items[i])))
+				if (entry_meets(&en, q) && (rc = volume_hits_push(h, l->items[i])))
 					return rc;
 			}
 			continue;
@@ -464,7 +462,7 @@ static int grid_query(struct volume_index *e, const struct volume_query *q)
 					cell_range(level, en->bb, &sx0, &sy0, &sx1, &sy1);
 					if ((sx0 > x0 ? sx0 : x0) != x || (sy0 > y0 ? sy0 : y0) != y)
 						continue;
-					if ((rc = cand_push(e, en->s)))
+					if ((rc = volume_hits_push(h, en->s)))
 						return rc;
 				}
 			}
@@ -489,7 +487,7 @@ void volume_index_free(struct volume_index *e)
 		free(e->levels[l].items);
 	free(e->cells);
 	free(e->ids);
-	free(e->cand);
+	free(e->cand.v);
 	free(e);
 }
 
@@ -541,8 +539,22 @@ struct subject *volume_index_next(const struct volume_index *e, size_t *pos)
 
 int volume_index_query(struct volume_index *e, const struct volume_query *q, struct subject ***out, size_t *n)
 {
-	int rc = grid_query(e, q);
-	*out = e->cand;
-	*n = rc ? 0 : e->cand_n;
+	int rc = grid_query(e, q, &e->cand);
+	*out = e->cand.v;
+	*n = rc ? 0 : e->cand.n;
 	return rc;
+}
+
+int volume_index_query_into(const struct volume_index *e, const struct volume_query *q, struct volume_hits *h)
+{
+	int rc = grid_query(e, q, h);
+	if (rc)
+		h->n = 0;
+	return rc;
+}
+
+int volume_query_meets(const struct subject *s, const struct volume_query *q)
+{
+	return s->start <= q->end && q->start <= s->end && s->alt_min <= q->alt_max && q->alt_min <= s->alt_max &&
+	       volume_bbox_meet(s->bbox, q->bbox);
 }

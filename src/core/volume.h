@@ -21,7 +21,8 @@
  *
  * The index borrows subjects (the engine owns them) and uses their private
  * fields (bbox, which the caller sets before inserting; level, level_pos).
- * Not thread-safe.
+ * Not thread-safe, except volume_index_query_into: several threads may run
+ * it at once while no thread changes the index.
  */
 #ifndef TQ_VOLUME_H
 #define TQ_VOLUME_H
@@ -66,6 +67,21 @@ struct volume_query {
  * next query. */
 TQ_MUST_USE int volume_index_query(struct volume_index *x, const struct volume_query *q, struct subject ***out,
 				   size_t *n);
+
+/* A growable list of subjects (borrowed): the answer of a query into
+ * memory of the caller's. Start zeroed; free(v) when done. */
+struct volume_hits {
+	struct subject **v;
+	size_t n, cap;
+};
+TQ_MUST_USE int volume_hits_push(struct volume_hits *h, struct subject *s);
+/* volume_index_query into h (emptied first) instead of the index's scratch:
+ * it only reads the index, so several threads may query at once while
+ * nothing changes it. */
+TQ_MUST_USE int volume_index_query_into(const struct volume_index *x, const struct volume_query *q,
+					struct volume_hits *h);
+/* Whether s (its bbox set) meets q as the index's filter says. */
+int volume_query_meets(const struct subject *s, const struct volume_query *q);
 
 /* Closed bounding boxes meet. */
 int volume_bbox_meet(const double a[4], const double b[4]);

@@ -179,6 +179,7 @@ static int check(struct req *r)
 	struct track_engine *te;
 	struct subject *s = NULL;
 	struct finding_list fl;
+	struct engine_view vbuf;
 	struct tq_field_error fe = {{0}, {0}};
 	int rc;
 
@@ -194,10 +195,6 @@ static int check(struct req *r)
 		goto done;
 	enum subject_type t = !strcmp(type, "zone") ? SUBJECT_ZONE : !strcmp(type, "deployment") ? SUBJECT_DEPLOYMENT
 												: SUBJECT_ACTIVITY;
-	if ((rc = engines_get(r->app, r->param[0], &te))) {
-		req_fail(r, rc, "the conflict engine is unavailable");
-		goto done;
-	}
 	/* A candidate id no stored object can have (ids are prefix_ULID). */
 	if ((rc = engines_subject(r->app, t, body, "check", r->who.party, r->now, &s, &fe))) {
 		req_fail_field(r, rc, &fe);
@@ -208,14 +205,21 @@ static int check(struct req *r)
 			goto done;
 		s->status = ZONE_IN_FORCE; /* what would it conflict with once in force */
 	}
-	if ((rc = engine_admit(engines_engine(te), s, &fe))) {
+	if ((rc = engines_get(r->app, r->param[0], &te))) {
+		req_fail(r, rc, "the conflict engine is unavailable");
+		goto done;
+	}
+	/* In a snapshot: the committed view, beside writers (engines.h). */
+	const struct engine_view *view = engines_view(r->app, &vbuf);
+	if ((rc = engine_admit_view(engines_engine(te), view, s, &fe))) {
 		req_fail_field(r, rc, &fe);
 		goto done;
 	}
-	if ((rc = engine_check(engines_engine(te), s, &fl))) {
+	if ((rc = engine_check_view(engines_engine(te), view, s, NULL, &fl))) {
 		req_fail(r, rc, "the check failed");
 		goto done;
 	}
+	engines_done(r->app);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < fl.n; i++) {
 		json_t *f = finding_to_json(&fl.items[i]);
@@ -237,7 +241,7 @@ done:
 }
 
 const struct route api_conflict_routes[] = {
-	{"POST", "/v1/tracks/:t/check", check, 0},
+	{"POST", "/v1/tracks/:t/check", check, ROUTE_SNAPSHOT},
 	{"GET", "/v1/tracks/:t/conflicts", conflict_list, ROUTE_CACHE},
 	{"GET", "/v1/tracks/:t/conflicts/:id", conflict_get, ROUTE_CACHE},
 	{"POST", "/v1/tracks/:t/conflicts/:id/acknowledge", conflict_acknowledge_h, ROUTE_WRITE | ROUTE_STAGED},

@@ -156,6 +156,31 @@ static int is_live(enum subject_type t, const char *status)
 	return 0;
 }
 
+/* The footprint of a live subject the engine checks, as GeoJSON (owned), or
+ * NULL when it has none. Under app->lock the engine's; in a snapshot (no
+ * engine: it may be newer than the snapshot's rows, engines.h) parsed from
+ * the row itself, as the engine's build does. */
+static json_t *footprint_of(struct export *x, const json_t *o)
+{
+	struct geo_ctx *geo = engines_geo(x->r->app);
+	struct subject *mine = NULL;
+	const struct subject *s;
+	struct tq_field_error fe;
+	json_t *geom = NULL;
+	if (!geo)
+		return NULL;
+	if (x->te)
+		s = engine_get(engines_engine(x->te), at_str(o, "id"));
+	else if (engines_subject(x->r->app, x->type, o, at_str(o, "id"), at_str(o, "declared_by"), 0, &mine, &fe))
+		s = NULL;
+	else
+		s = mine;
+	if (s && geo_to_geojson(geo, s->footprint, &geom))
+		geom = NULL;
+	subject_free(geo, mine);
+	return geom;
+}
+
 static int add_subject(struct export *x, const json_t *o)
 {
 	const char *name = subject_type_name(x->type);
@@ -177,10 +202,8 @@ static int add_subject(struct export *x, const json_t *o)
 
 	/* The footprint the engine checks, where it differs from the declaration. */
 	json_t *geom = NULL;
-	const struct subject *s = engine_get(engines_engine(x->te), at_str(o, "id"));
-	if (s && x->type != SUBJECT_ZONE && (at(o, "radius_m") || at(o, "width_m")) &&
-	    geo_to_geojson(engines_geo(x->r->app), s->footprint, &geom))
-		geom = NULL;
+	if (x->type != SUBJECT_ZONE && (at(o, "radius_m") || at(o, "width_m")))
+		geom = footprint_of(x, o);
 	if (!geom)
 		geom = json_incref((json_t *)at(o, "geometry"));
 	return json_array_append_new(x->features, json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry",
@@ -213,7 +236,7 @@ static int export_features(struct req *r)
 		rc = req_fail(r, TQ_EFORBIDDEN, "a %s may not read zones, deployments, activities or conflicts", x.role);
 		goto done;
 	}
-	if ((rc = engines_get(r->app, r->param[0], &x.te))) {
+	if (!app_reading(r->app) && (rc = engines_get(r->app, r->param[0], &x.te))) {
 		req_fail(r, rc, "the conflict engine is unavailable");
 		goto done;
 	}

@@ -96,6 +96,15 @@ int meetings_occ_load(struct req *r, const char *role, struct meeting_series *s,
 	return TQ_OK;
 }
 
+int meetings_occ_open(struct req *r, json_t **track, const char **role, struct meeting_series *s, tq_time *start,
+		      json_t **held)
+{
+	int rc;
+	if ((rc = auth_track_content(r, r->param[0], track, role)) || (rc = meetings_occ_load(r, *role, s, start)))
+		return rc;
+	return meetings_held_map(r, held);
+}
+
 /* ---- series -------------------------------------------------------------- */
 
 static int series_create(struct req *r)
@@ -331,8 +340,7 @@ static int occ_get(struct req *r)
 	char occ[MEETING_OCC_ID_BUFSZ];
 	tq_time start;
 	int rc;
-	if ((rc = auth_track_content(r, r->param[0], &track, &role)) ||
-	    (rc = meetings_occ_load(r, role, &s, &start)) || (rc = meetings_held_map(r, &held)))
+	if ((rc = meetings_occ_open(r, &track, &role, &s, &start, &held)))
 		goto done;
 	meeting_occ_id(s.id, start, occ);
 	req_json(r, 200, meeting_occ_json(&s, start, json_object_get(held, occ) != NULL));

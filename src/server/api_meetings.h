@@ -20,6 +20,11 @@ TQ_MUST_USE int meetings_held_map(struct req *r, json_t **out);
 /* The occurrence r->param[1] if a party with role sees it: *s (free with
  * meeting_series_free) and its start. 404 when the id does not expand. */
 TQ_MUST_USE int meetings_occ_load(struct req *r, const char *role, struct meeting_series *s, tq_time *start);
+/* For a member of track r->param[0] (auth_track_content: *track, *role), the
+ * occurrence (meetings_occ_load) and the track's held map (meetings_held_map).
+ * The caller frees *track, *s and *held whatever the outcome. */
+TQ_MUST_USE int meetings_occ_open(struct req *r, json_t **track, const char **role, struct meeting_series *s,
+				  tq_time *start, json_t **held);
 
 /* api_minutes.c */
 int meetings_agenda_get(struct req *r);

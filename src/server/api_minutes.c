@@ -47,8 +47,7 @@ int meetings_agenda_get(struct req *r)
 	char occ[MEETING_OCC_ID_BUFSZ];
 	tq_time start;
 	int rc;
-	if ((rc = auth_track_content(r, r->param[0], &track, &role)) ||
-	    (rc = meetings_occ_load(r, role, &s, &start)) || (rc = meetings_held_map(r, &held)))
+	if ((rc = meetings_occ_open(r, &track, &role, &s, &start, &held)))
 		goto done;
 	struct agenda g = {r, vis_role_parse(role), NULL, start > r->now ? start : r->now, json_array()};
 	for (size_t i = 0; i < MEETING_AGENDA_NSECTIONS; i++) {
@@ -167,8 +166,7 @@ int meetings_minutes_get(struct req *r)
 	tq_time start;
 	char occ[MEETING_OCC_ID_BUFSZ];
 	int rc;
-	if ((rc = auth_track_content(r, r->param[0], &track, &role)) ||
-	    (rc = meetings_occ_load(r, role, &s, &start)) || (rc = meetings_held_map(r, &held)))
+	if ((rc = meetings_occ_open(r, &track, &role, &s, &start, &held)))
 		goto done;
 	meeting_occ_id(s.id, start, occ);
 	const char *mid = json_string_value(json_object_get(held, occ));

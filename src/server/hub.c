@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "server/hub_caps.h"
 #include "server/hub_writer.h"
 #include "server/sse_frame.h"
@@ -331,8 +332,12 @@ int hub_start(struct app *a, const struct hub_limits *limits)
 	static const char hello[] = ": tansiq event stream\n\n";
 	struct hub *h = calloc(1, sizeof *h);
 	const char *env = getenv("TANSIQD_SSE_HEARTBEAT_MS"), *direct = getenv("TANSIQD_SSE_DIRECT");
+	const char *writers_env = getenv("TANSIQD_SSE_WRITERS");
 	struct hub_limits l = {0};
 	long heartbeat_ms = HUB_HEARTBEAT_MS;
+	/* One writer per CPU: a pass's sends are nearly all kernel time, which parallelises. */
+	long writers = writers_env ? atol(writers_env) : sysconf(_SC_NPROCESSORS_ONLN);
+	writers = writers < 1 ? 1 : writers > HUB_WRITERS_MAX ? HUB_WRITERS_MAX : writers;
 	int rc;
 	if (!h)
 		return TQ_ENOMEM;
@@ -346,7 +351,7 @@ int hub_start(struct app *a, const struct hub_limits *limits)
 	if (env && atol(env) >= 100 && atol(env) <= 3600000)
 		heartbeat_ms = atol(env);
 	h->direct_ok = !(direct && strcmp(direct, "0") == 0);
-	rc = !h->caps || !h->hello ? TQ_ENOMEM : hub_writers_start(&h->ws, heartbeat_ms);
+	rc = !h->caps || !h->hello ? TQ_ENOMEM : hub_writers_start(&h->ws, heartbeat_ms, (int)writers);
 	if (rc) {
 		hub_caps_free(h->caps);
 		sse_frame_unref(h->hello);

@@ -39,7 +39,9 @@
  * The writers queue a heartbeat comment to every stream each
  * HUB_HEARTBEAT_MS (TANSIQD_SSE_HEARTBEAT_MS in the environment overrides it,
  * for tests); that is also how a client that vanished while its stream was
- * parked is noticed. TANSIQD_SSE_DIRECT=0 makes every stream go through
+ * parked is noticed. There is one writer thread per CPU (at most
+ * HUB_WRITERS_MAX; TANSIQD_SSE_WRITERS=N sets another count, for
+ * measurements). TANSIQD_SSE_DIRECT=0 makes every stream go through
  * libmicrohttpd, chunked, as TLS streams do (for tests of that path, and for
  * clients that need chunked framing).
  */

@@ -173,31 +173,52 @@ static int visible(struct hub_writer *w, const struct hub_sub *s, int i, const s
 	return *v == 1;
 }
 
-/* One pass over the writer's subscribers (w->mu held, and let go here): each
- * gets the events it may see, and the heartbeat, in one send. */
+/* Serves s its share of the pass: the events it may see, and the heartbeat, in one send. */
+static void serve(struct hub_writer *w, struct hub_sub *s, struct hub_event **ev, int nev, struct sse_frame *beat,
+		  int gap, struct hub_sub **resume)
+{
+	pthread_mutex_lock(&s->mu);
+	if (gap && s->live && !s->overflow)
+		cut_off(s, resume);
+	if (!s->overflow && beat && sse_queue_push(&s->q, beat))
+		cut_off(s, resume);
+	for (int i = 0; i < nev && !s->overflow; i++) {
+		/* A subscriber still catching up reads this event from the store later. */
+		if (!s->live || ev[i]->index < s->next)
+			continue;
+		s->next = ev[i]->index + 1;
+		if (visible(w, s, i, ev[i]) && sse_queue_push(&s->q, ev[i]->frame))
+			cut_off(s, resume); /* it resumes later with Last-Event-ID, without a gap */
+	}
+	flush(s, resume);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* One pass over the writer's subscribers, a slice at a time (w->mu held on
+ * entry, let go on return). Between slices the share's lock is let go and the
+ * slice's connections resumed; the cursor holds the place (hub_writers_remove
+ * moves it past a subscriber it unlinks). */
 static void deliver(struct hub_writer *w, struct hub_event **ev, int nev, struct sse_frame *beat, int gap)
 {
 	struct hub_writers *h = w->ws;
-	struct hub_sub *resume = NULL;
+	struct hub_sub *s = w->subs;
 	memset(w->verdict, 0, (size_t)nev * sizeof w->verdict[0]);
-	for (struct hub_sub *s = w->subs; s && !atomic_load(&h->closing); s = s->next_sub) {
-		pthread_mutex_lock(&s->mu);
-		if (gap && s->live && !s->overflow)
-			cut_off(s, &resume);
-		if (!s->overflow && beat && sse_queue_push(&s->q, beat))
-			cut_off(s, &resume);
-		for (int i = 0; i < nev && !s->overflow; i++) {
-			/* A subscriber still catching up reads this event from the store later. */
-			if (!s->live || ev[i]->index < s->next)
-				continue;
-			s->next = ev[i]->index + 1;
-			if (visible(w, s, i, ev[i]) && sse_queue_push(&s->q, ev[i]->frame))
-				cut_off(s, &resume); /* it resumes later with Last-Event-ID, without a gap */
+	for (;;) {
+		struct hub_sub *resume = NULL;
+		for (int k = 0; s && k < HUB_PASS_SLICE && !atomic_load(&h->closing); k++, s = s->next_sub)
+			serve(w, s, ev, nev, beat, gap, &resume);
+		if (!s || atomic_load(&h->closing)) {
+			unlock_and_resume(w, resume);
+			return;
 		}
-		flush(s, &resume);
-		pthread_mutex_unlock(&s->mu);
+		w->cursor = s;
+		unlock_and_resume(w, resume);
+		if (h->between_slices)
+			h->between_slices(h->between_ctx, w);
+		pthread_mutex_lock(&w->mu);
+		s = w->cursor;
+		w->cursor = NULL;
 	}
-	unlock_and_resume(w, resume);
 }
 
 static struct timespec deadline_in(long ms)
@@ -278,15 +299,20 @@ void hub_writers_add(struct hub_writers *ws, struct hub_sub *s)
 {
 	pthread_mutex_lock(&ws->mu);
 	s->cls = class_of(ws, s);
-	s->w = &ws->w[ws->next++ % (unsigned)ws->n];
+	struct hub_writer *w = &ws->w[0];
+	for (int i = 1; i < ws->n; i++)
+		if (atomic_load(&ws->w[i].nsubs) < atomic_load(&w->nsubs))
+			w = &ws->w[i];
+	atomic_fetch_add(&w->nsubs, 1);
+	s->w = w;
 	pthread_mutex_unlock(&ws->mu);
-	pthread_mutex_lock(&s->w->mu);
+	pthread_mutex_lock(&w->mu);
 	s->prev = NULL;
-	s->next_sub = s->w->subs;
-	if (s->w->subs)
-		s->w->subs->prev = s;
-	s->w->subs = s;
-	pthread_mutex_unlock(&s->w->mu);
+	s->next_sub = w->subs;
+	if (w->subs)
+		w->subs->prev = s;
+	w->subs = s;
+	pthread_mutex_unlock(&w->mu);
 }
 
 void hub_writers_remove(struct hub_sub *s)
@@ -295,12 +321,15 @@ void hub_writers_remove(struct hub_sub *s)
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->mu);
+	if (w->cursor == s) /* a pass is between two slices, and s was next */
+		w->cursor = s->next_sub;
 	if (s->prev)
 		s->prev->next_sub = s->next_sub;
 	else if (w->subs == s)
 		w->subs = s->next_sub;
 	if (s->next_sub)
 		s->next_sub->prev = s->prev;
+	atomic_fetch_sub(&w->nsubs, 1);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -343,7 +372,7 @@ void hub_writers_unpark_all(struct hub_writers *ws)
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
-int hub_writers_start(struct hub_writers *ws, long heartbeat_ms)
+int hub_writers_start(struct hub_writers *ws, long heartbeat_ms, int n)
 {
 	static const char beat[] = ": heartbeat\n\n";
 	memset(ws, 0, sizeof *ws);
@@ -352,9 +381,12 @@ int hub_writers_start(struct hub_writers *ws, long heartbeat_ms)
 	if (!(ws->beat = sse_frame_bytes(beat, sizeof beat - 1)))
 		return TQ_ENOMEM;
 	pthread_mutex_init(&ws->mu, NULL);
-	for (int i = 0; i < HUB_WRITERS; i++) {
+	if (n < 1 || n > HUB_WRITERS_MAX)
+		n = n < 1 ? 1 : HUB_WRITERS_MAX;
+	for (int i = 0; i < n; i++) {
 		struct hub_writer *w = &ws->w[i];
 		w->ws = ws;
+		atomic_init(&w->nsubs, 0);
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_mutex_init(&w->resume_mu, NULL);
 		pthread_mutex_init(&w->qmu, NULL);

@@ -17,13 +17,18 @@
  * also queues a heartbeat comment to each of its subscribers every
  * heartbeat_ms, which is how a client that vanished while parked is noticed.
  *
- * Locks: a writer holds its share's lock for a pass and each subscriber's
- * lock while it touches that subscriber; publication takes only the writers'
- * queue locks. Connections are resumed after the share's lock is let go (a
- * response's free callback takes it), under a lock that hub_writers_unpark_all
- * waits for. The park flag (suspended) changes only under the subscriber's
- * lock, and whoever clears it resumes the connection, so exactly one resume
- * follows each suspend; a parked connection stays alive until resumed.
+ * Locks: a writer holds its share's lock for a slice of a pass
+ * (HUB_PASS_SLICE subscribers) and lets go of it between slices, so that
+ * subscribing, unsubscribing and revocation (which run under the app lock)
+ * wait for at most a slice, not a whole pass; a subscriber removed between
+ * two slices moves the pass's cursor past itself. Each subscriber's lock is
+ * held while a writer touches that subscriber; publication takes only the
+ * writers' queue locks. Connections are resumed after each slice, with the
+ * share's lock let go (a response's free callback takes it), under a lock
+ * that hub_writers_unpark_all waits for. The park flag (suspended) changes
+ * only under the subscriber's lock, and whoever clears it resumes the
+ * connection, so exactly one resume follows each suspend; a parked
+ * connection stays alive until resumed.
  */
 #ifndef TQ_HUB_WRITER_H
 #define TQ_HUB_WRITER_H
@@ -38,10 +43,11 @@
 struct MHD_Connection;
 struct hub;
 
-#define HUB_WRITERS 2            /* writer threads (the machine this was sized on has 2 cores) */
+#define HUB_WRITERS_MAX 8        /* writer threads at most (hub.c starts one per CPU, or TANSIQD_SSE_WRITERS) */
 #define HUB_CLASSES_MAX 256      /* visibility classes decided once per event; beyond, per subscriber */
 #define HUB_PASS_EVENTS_MAX 64   /* events a writer delivers in one pass */
 #define HUB_QUEUE_EVENTS_MAX 65536 /* events waiting for a writer; beyond, its live subscribers are cut off */
+#define HUB_PASS_SLICE 128       /* subscribers a pass serves per hold of its share's lock */
 
 struct hub_writer;
 struct hub_writers;
@@ -76,8 +82,10 @@ struct hub_event;
 struct hub_writer {
 	struct hub_writers *ws;
 	pthread_t thread;
-	pthread_mutex_t mu;        /* its share of subscribers, and a pass over them */
+	pthread_mutex_t mu;        /* its share of subscribers, and a slice of a pass over them */
 	struct hub_sub *subs;
+	struct hub_sub *cursor;    /* between two slices of a pass: the next to serve (NULL: the end) */
+	atomic_uint nsubs;         /* subscribers in the share (for placing new ones) */
 	pthread_mutex_t resume_mu; /* held while a pass's resumes run (after mu is let go) */
 	pthread_mutex_t qmu;       /* the events handed over by publication */
 	pthread_cond_t cond;
@@ -98,23 +106,29 @@ struct hub_writers {
 		char party[sizeof ((struct who *)0)->party];
 		char track[64];
 	} classes[HUB_CLASSES_MAX];
-	unsigned nclasses, next;
+	unsigned nclasses;
 	int n;
-	struct hub_writer w[HUB_WRITERS];
+	/* For tests: called by a writer between two slices of a pass, with no lock held. */
+	void (*between_slices)(void *ctx, struct hub_writer *w);
+	void *between_ctx;
+	struct hub_writer w[HUB_WRITERS_MAX];
 };
 
 /* Whether s may see an event of this track and audience (auth_event_visible
  * and the track filter). */
 int hub_sub_wants(const struct hub_sub *s, const char *track, const char *audience);
 
-/* Starts the writers. ws is zeroed first. TQ_ENOMEM or TQ_EIO (nothing runs then). */
-TQ_MUST_USE int hub_writers_start(struct hub_writers *ws, long heartbeat_ms);
+/* Starts n writers (1..HUB_WRITERS_MAX). ws is zeroed first. TQ_ENOMEM or
+ * TQ_EIO (nothing runs then). */
+TQ_MUST_USE int hub_writers_start(struct hub_writers *ws, long heartbeat_ms, int n);
 /* Stops and joins the writers; call when no subscriber is left (the daemon stopped). */
 void hub_writers_stop(struct hub_writers *ws);
 /* Hands an event to the writers (after commit, in log order, under the app lock). */
 void hub_writers_publish(struct hub_writers *ws, uint64_t index, const char *type, const char *track,
 			 const char *audience, const char *leaf, size_t leaf_len);
-/* Gives s a writer and a visibility class and links it into that writer's share. */
+/* Gives s a visibility class and the writer with the smallest share, and
+ * links it into that share (a pass under way does not serve it: every event
+ * of that pass was published before s subscribed). */
 void hub_writers_add(struct hub_writers *ws, struct hub_sub *s);
 /* Unlinks s (not linked: no-op); it is never touched by a writer afterwards. */
 void hub_writers_remove(struct hub_sub *s);

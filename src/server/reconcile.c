@@ -205,7 +205,44 @@ done:
 	return rc;
 }
 
-/* The engine takes the change's new state at once, so that re-checks see it. */
+/* reconcile_conflicts_stored: unresolved conflicts of one subject, in id order (the scan's). */
+struct stored_of {
+	const char *id;
+	json_t *arr;
+};
+
+static int stored_visit(void *ctx, json_t *c)
+{
+	struct stored_of *so = ctx;
+	const char *status = NULL;
+	json_t *subs = NULL, *sub;
+	size_t i;
+	if (json_unpack(c, "{s:s, s:o}", "status", &status, "subjects", &subs) ||
+	    conflict_status_parse(status) == CONFLICT_RESOLVED || conflict_status_parse(status) < 0)
+		return 0;
+	json_array_foreach(subs, i, sub) {
+		const char *sid = NULL;
+		if (!json_unpack(sub, "{s:s}", "id", &sid) && !strcmp(sid, so->id))
+			return json_array_append(so->arr, c) ? -1 : 0;
+	}
+	return 0;
+}
+
+int reconcile_conflicts_stored(struct app *a, const char *track, const char *id, json_t **out)
+{
+	struct stored_of so = {id, json_array()};
+	int rc = so.arr ? store_obj_scan(a->store, track, "conflict", NULL, 0, 0, stored_visit, &so) : TQ_ENOMEM;
+	if (rc) {
+		json_decref(so.arr);
+		so.arr = NULL;
+	}
+	*out = so.arr;
+	return rc;
+}
+
+/* The engine takes the change's new state at once (pending until the
+ * COMMIT), so that re-checks see it; readers are kept out only while the
+ * index changes (engines.h). */
 static int engine_take(struct commit *batch, struct track_engine *te, const struct reconcile_change *ch)
 {
 	struct engine *e = engines_engine(te);
@@ -214,14 +251,23 @@ static int engine_take(struct commit *batch, struct track_engine *te, const stru
 	int rc;
 	if (ch->index != CHANGE_INDEX_UPSERT) {
 		subject_free(engines_geo(commit_app(batch)), s);
+		engines_write_lock(te);
 		rc = engine_remove(e, ch->id);
+		engines_write_unlock(te);
 		return rc == TQ_ENOTFOUND ? 0 : rc;
 	}
 	if (!s && ch->type == SUBJECT_ZONE) {
 		const char *status = "";
 		int st = json_unpack((json_t *)ch->obj, "{s:s}", "status", &status) ? -1 : zone_status_parse(status);
-		if (st >= 0 && engine_set_zone_status(e, ch->id, (enum zone_status)st) == TQ_OK)
-			return 0;
+		if (st >= 0) {
+			engines_write_lock(te);
+			rc = engine_set_zone_status(e, ch->id, (enum zone_status)st);
+			engines_write_unlock(te);
+			if (rc == TQ_OK)
+				return 0;
+			if (rc != TQ_ENOTFOUND)
+				return rc;
+		}
 	}
 	if (!s && engine_get(e, ch->id) && ch->type != SUBJECT_ZONE)
 		return 0; /* unchanged footprint */
@@ -232,7 +278,10 @@ static int engine_take(struct commit *batch, struct track_engine *te, const stru
 			fe.field, fe.message);
 		return rc == TQ_ENOMEM ? rc : TQ_EINTERNAL;
 	}
-	return engine_upsert(e, s);
+	engines_write_lock(te);
+	rc = engine_upsert(e, s);
+	engines_write_unlock(te);
+	return rc;
 }
 
 int reconcile_apply(struct commit *batch, struct track_engine *te, const struct reconcile_change *ch,
@@ -374,7 +423,9 @@ fail:
 int reconcile_retire(struct commit *c, struct track_engine *te, const char *id)
 {
 	engines_guard(c, te);
+	engines_write_lock(te);
 	int rc = engine_remove(engines_engine(te), id);
+	engines_write_unlock(te);
 	return rc == TQ_ENOTFOUND ? 0 : rc;
 }
 

@@ -15,8 +15,9 @@
  * not resolve), unless the other subject is itself cancelled or withdrawn.
  *
  * The engine and its map change while the batch is built, so the re-checks
- * see the new state; engines_guard rebuilds them if the batch does not
- * commit. Reads go through the batch (commit_get).
+ * see the new state (the engine's changes are pending: readers' committed
+ * view does not see them until the COMMIT); engines_guard rebuilds them if
+ * the batch does not commit. Reads go through the batch (commit_get).
  */
 #ifndef TQ_RECONCILE_H
 #define TQ_RECONCILE_H
@@ -46,6 +47,9 @@ TQ_MUST_USE int reconcile_apply(struct commit *c, struct track_engine *te, const
  * the store) leaves them. *out owned. */
 TQ_MUST_USE int reconcile_conflicts_of(struct app *a, struct commit *c, struct track_engine *te, const char *id,
 				       json_t **out);
+/* The same from the store's rows alone (a snapshot reader: the conflict map
+ * is writers' memory, engines.h). *out owned. */
+TQ_MUST_USE int reconcile_conflicts_stored(struct app *a, const char *track, const char *id, json_t **out);
 /* An activity completed: it leaves the index, its conflicts stay. */
 TQ_MUST_USE int reconcile_retire(struct commit *c, struct track_engine *te, const char *id);
 /* A conflict was consented or waived: its key is settled. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "core/limits.h"
+#include "core/tqerr.h"
 
 int req_status_of(int err)
 {
@@ -32,20 +33,8 @@ int req_status_of(int err)
 
 const char *req_status_title(int status)
 {
-	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
+	const char *t = tq_status_title(status);
+	return t ? t : tq_status_title(500);
 }
 
 void req_json(struct req *r, int status, json_t *body)

@@ -12,62 +12,82 @@
 #include "core/limits.h"
 #include "server/authn.h"
 #include "server/cache.h"
+#include "server/engines.h"
+#include "server/holdpoint.h"
 #include "server/idem.h"
 #include "server/ratelimit.h"
 
 #define ROUTE_MAX_SEGMENTS 16
 
-/* Matches path against pattern segment by segment. On success params point at
- * the ":x" segments inside scratch (a copy of path cut at its slashes). A final
- * "*" segment matches the rest of the path (one or more non-empty segments,
- * slashes kept) into the next param; the pattern "/" matches only "/". */
-static int route_match(const char *pattern, char *scratch, const char *path, const char **params)
-{
-	char *segs[ROUTE_MAX_SEGMENTS];
-	int nseg = 0, n = 0;
-	const char *p = pattern + 1;
+/* A request path cut at its slashes once, for every pattern to match. */
+struct path_segs {
+	const char *path;
+	char *seg[ROUTE_MAX_SEGMENTS]; /* inside scratch, a copy of path */
+	size_t len[ROUTE_MAX_SEGMENTS];
+	int n; /* -1: not absolute, or more segments than any route has */
+};
 
-	if (path[0] != '/')
-		return 0;
-	if (pattern[1] == '\0')
-		return path[1] == '\0';
+static void split_path(const char *path, char *scratch, struct path_segs *ps)
+{
+	ps->path = path;
+	ps->n = 0;
+	if (path[0] != '/') {
+		ps->n = -1;
+		return;
+	}
 	strcpy(scratch, path + 1);
 	for (char *s = scratch;;) {
 		char *slash = strchr(s, '/');
-		if (nseg == ROUTE_MAX_SEGMENTS)
-			return 0;
-		segs[nseg++] = s;
+		if (ps->n == ROUTE_MAX_SEGMENTS) {
+			ps->n = -1;
+			return;
+		}
+		ps->seg[ps->n] = s;
+		ps->len[ps->n++] = slash ? (size_t)(slash - s) : strlen(s);
 		if (!slash)
 			break;
 		*slash = '\0';
 		s = slash + 1;
 	}
-	for (int i = 0; i < nseg; i++) {
+}
+
+/* Matches the split path against pattern segment by segment. On success
+ * params point at the ":x" segments. A final "*" segment matches the rest of
+ * the path (one or more non-empty segments, slashes kept: a suffix of the
+ * path itself) into the next param; the pattern "/" matches only "/". */
+static int route_match(const char *pattern, const struct path_segs *ps, const char **params)
+{
+	const char *p = pattern + 1;
+	int n = 0;
+
+	if (ps->n < 0)
+		return 0;
+	if (pattern[1] == '\0')
+		return ps->path[1] == '\0';
+	for (int i = 0; i < ps->n; i++) {
 		size_t plen = strcspn(p, "/");
-		if (plen == 0 || segs[i][0] == '\0')
+		if (plen == 0 || ps->len[i] == 0)
 			return 0;
 		if (p[0] == '*' && p[1] == '\0') {
 			if (n >= REQ_MAX_PARAMS)
 				return 0;
-			for (int j = i + 1; j < nseg; j++) {
-				if (segs[j][0] == '\0')
+			for (int j = i + 1; j < ps->n; j++)
+				if (ps->len[j] == 0)
 					return 0;
-				segs[j][-1] = '/'; /* rejoin the rest of the path */
-			}
-			params[n++] = segs[i];
+			params[n++] = ps->path + 1 + (ps->seg[i] - ps->seg[0]);
 			return 1;
 		}
 		if (*p == ':') {
 			if (n >= REQ_MAX_PARAMS)
 				return 0;
-			params[n++] = segs[i];
-		} else if (strlen(segs[i]) != plen || memcmp(p, segs[i], plen) != 0) {
+			params[n++] = ps->seg[i];
+		} else if (ps->len[i] != plen || memcmp(p, ps->seg[i], plen) != 0) {
 			return 0;
 		}
 		p += plen;
 		if (*p == '/')
 			p++;
-		else if (i + 1 < nseg)
+		else if (i + 1 < ps->n)
 			return 0;
 	}
 	return *p == '\0';
@@ -75,11 +95,13 @@ static int route_match(const char *pattern, char *scratch, const char *path, con
 
 static const struct route *find_route(struct req *r, char *scratch, int *method_mismatch)
 {
+	struct path_segs ps;
 	*method_mismatch = 0;
+	split_path(r->path, scratch, &ps);
 	for (size_t t = 0; http_route_tables[t]; t++) {
 		for (const struct route *rt = http_route_tables[t]; rt->pattern; rt++) {
 			const char *params[REQ_MAX_PARAMS] = {0};
-			if (!route_match(rt->pattern, scratch, r->path, params))
+			if (!route_match(rt->pattern, &ps, params))
 				continue;
 			if (strcmp(rt->method, r->method) != 0) {
 				*method_mismatch = 1;
@@ -302,12 +324,15 @@ void router_dispatch(struct req *r)
 			rc = rt->fn(r);
 	} else {
 		int write = (rt->flags & ROUTE_WRITE) != 0, again = 0;
-		/* A read (GET) runs in a snapshot of its own, off the write lock
-		 * (app.h), or under the lock when it cannot. A POST that writes no
-		 * batch (a check, a test hook) still runs under the lock. */
-		if (!write && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && app_read_begin(a) == TQ_OK) {
+		/* A read (GET, or a POST that only reads: ROUTE_SNAPSHOT) runs in a
+		 * snapshot of its own, off the write lock (app.h), or under the lock
+		 * when it cannot. Other POSTs that write no batch (a test hook) run
+		 * under the lock. */
+		int reads = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") || (rt->flags & ROUTE_SNAPSHOT);
+		if (!write && reads && app_read_begin(a) == TQ_OK) {
 			r->now = app_now();
 			rc = run_handler(r, rt, 0);
+			engines_done(a); /* the conflict engines it read, if the handler did not say so */
 			if (!app_read_end(a))
 				goto answered;
 			/* run_handler parses and authenticates again */
@@ -333,6 +358,8 @@ void router_dispatch(struct req *r)
 		/* Group commit: no answer before the COMMIT holding this write (or
 		 * the writes it read) returned; if it failed, nothing was written. */
 		int durable = TQ_OK;
+		if (write && rc == TQ_OK)
+			holdpoint_reach(r->param[0], r->status, r->path); /* --test-hooks only: one atomic load */
 		if (write)
 			durable = group_settle_unlock(a);
 		else

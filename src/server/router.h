@@ -21,6 +21,7 @@ enum route_flags {
 			       * and the caller's party and role: kept until the log grows */
 	ROUTE_STAGED = 64,    /* a write whose handler only stages into r->commit: the transaction
 			       * opens after it returns (without it, before: commit_open) */
+	ROUTE_SNAPSHOT = 128, /* a POST that only reads (a check): it runs in a snapshot, as a GET */
 };
 
 typedef int (*route_fn)(struct req *r);

@@ -117,8 +117,10 @@ int subjects_answer(struct req *r, const char *role, json_t *obj)
 	json_t *list = NULL;
 	int rc;
 	if (auth_sees(role, r->who.party, "conflict", NULL)) {
-		if ((rc = engines_get(r->app, r->param[0], &te)) ||
-		    (rc = reconcile_conflicts_of(r->app, NULL, te, r->param[1], &list))) {
+		/* In a snapshot, from its rows: the engines' map may be newer. */
+		if (app_reading(r->app) ? (rc = reconcile_conflicts_stored(r->app, r->param[0], r->param[1], &list))
+					: ((rc = engines_get(r->app, r->param[0], &te)) ||
+					   (rc = reconcile_conflicts_of(r->app, NULL, te, r->param[1], &list)))) {
 			json_decref(obj);
 			return req_fail(r, rc, "the conflict engine is unavailable");
 		}

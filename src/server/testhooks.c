@@ -9,6 +9,7 @@
 #include <time.h>
 #include "core/tqtime.h"
 #include "server/authn.h"
+#include "server/holdpoint.h"
 #include "server/input.h"
 #include "server/sweeper.h"
 
@@ -161,6 +162,14 @@ static void *hold_main(void *arg)
 	return NULL;
 }
 
+static int hold_active(void)
+{
+	pthread_mutex_lock(&hold.mu);
+	int on = hold.state != HOLD_NONE;
+	pthread_mutex_unlock(&hold.mu);
+	return on;
+}
+
 /* Admin only, checked in a read snapshot (release-write comes while the
  * holder has the lock), or under the lock where there are none. */
 static int hook_admin(struct req *r)
@@ -188,6 +197,15 @@ static int hold_write(struct req *r)
 	int rc;
 	if ((rc = hook_admin(r)) || (rc = req_object(r, &body)) || (rc = in_string(r, body, "track", 1, 63, &track)))
 		return rc;
+	if (json_is_true(json_object_get(body, "next_write"))) {
+		/* the next write of the track pauses before its COMMIT (holdpoint.h) */
+		if (hold_active() || holdpoint_arm(track))
+			return req_fail(r, TQ_ECONFLICT, "a write is held already: release it first");
+		req_json(r, 200, json_pack("{s:s, s:b}", "track", track, "armed", 1));
+		return TQ_OK;
+	}
+	if (holdpoint_active())
+		return req_fail(r, TQ_ECONFLICT, "a write is held already: release it first");
 	pthread_mutex_lock(&hold.mu);
 	if (hold.state != HOLD_NONE) {
 		pthread_mutex_unlock(&hold.mu);
@@ -215,11 +233,31 @@ static int hold_write(struct req *r)
 	return TQ_OK;
 }
 
+/* POST /v1/test/held: waits (at most HELD_WAIT_MS) until the armed write is held. */
+#define HELD_WAIT_MS 30000
+
+static int held(struct req *r)
+{
+	char what[256];
+	int rc;
+	if ((rc = hook_admin(r)))
+		return rc;
+	if (holdpoint_wait(HELD_WAIT_MS, what, sizeof what))
+		return req_fail(r, TQ_ECONFLICT, "no write was held within %d s (was one armed?)", HELD_WAIT_MS / 1000);
+	req_json(r, 200, json_pack("{s:b, s:s}", "held", 1, "request", what));
+	return TQ_OK;
+}
+
 static int release_write(struct req *r)
 {
 	int rc, released;
 	if ((rc = hook_admin(r)))
 		return rc;
+	if (holdpoint_active()) {
+		holdpoint_release(&released);
+		req_json(r, 200, json_pack("{s:b}", "released", released));
+		return TQ_OK;
+	}
 	pthread_mutex_lock(&hold.mu);
 	if (hold.state == HOLD_NONE) {
 		pthread_mutex_unlock(&hold.mu);
@@ -241,6 +279,7 @@ static int release_write(struct req *r)
 const struct route testhooks_routes[] = {
 	{"POST", "/v1/test/hold-write", hold_write, ROUTE_NOLOCK},
 	{"POST", "/v1/test/release-write", release_write, ROUTE_NOLOCK},
+	{"POST", "/v1/test/held", held, ROUTE_NOLOCK},
 	{"POST", "/v1/test/clock", clock_advance, ROUTE_ADMIN},
 	{"POST", "/v1/test/deadline-faults", deadline_faults, ROUTE_ADMIN},
 	{NULL, NULL, NULL, 0},

@@ -18,9 +18,17 @@
  *        release-write (at most
  *        60 s); answers {"track", "id"} once it holds. Writers wait meanwhile;
  *        readers in snapshots must not, nor see the uncommitted rows.
- *   POST /v1/test/release-write   rolls the held transaction back, lets go of
- *        the lock and answers {"released": true} when it was still held (false
- *        when the 60 s ran out first).
+ *   POST /v1/test/hold-write {"track", "next_write": true}   arms instead the
+ *        pause point of holdpoint.h: the next successful write of the track
+ *        (a declaration, say) pauses just before its COMMIT — batch applied,
+ *        engines changed (pending), writers' lock held — until release-write
+ *        (at most 60 s), then commits and answers as usual. Answers at once.
+ *   POST /v1/test/held   waits (at most 30 s) until the armed write is held;
+ *        {"held": true, "request": path}, or 409 if none came.
+ *   POST /v1/test/release-write   rolls the held transaction back (a held
+ *        next write: lets it commit), lets go of the lock and answers
+ *        {"released": true} when it was still held (false when the 60 s ran
+ *        out first, or the armed write never came).
  */
 #ifndef TQ_TESTHOOKS_H
 #define TQ_TESTHOOKS_H
