@@ -195,6 +195,11 @@ int app_reading(const struct app *a)
 	return tl_reading == a;
 }
 
+int app_memory_behind(const struct app *a)
+{
+	return tl_reading == a && tl_version > a->log_version;
+}
+
 uint64_t app_log_version(const struct app *a)
 {
 	return tl_reading == a ? tl_version : a->log_version;

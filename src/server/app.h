@@ -119,6 +119,10 @@ TQ_MUST_USE int app_read_begin(struct app *a);
 int app_read_end(struct app *a);
 /* Whether the calling thread is in a snapshot of app_read_begin. */
 int app_reading(const struct app *a);
+/* In a snapshot that holds commits of other nodes this node's memory (the
+ * conflict engines) has not followed yet: memory must not answer for it
+ * (APP_NEED_LOCK: under the lock, app_sync catches up first). */
+int app_memory_behind(const struct app *a);
 /* Called before touching memory that writers change in place while building
  * a batch (the conflict engines) or that changes only under app->lock (the
  * hub's listeners): TQ_OK under app->lock; in a snapshot, APP_NEED_LOCK, and

@@ -315,7 +315,7 @@ static int reader_get(struct app *a, const char *track, struct track_engine **ou
 		tl_held = a;
 	}
 	te = find(g, track);
-	if (!te || te->stale || te->unsafe || !te->engine) {
+	if (!te || te->stale || te->unsafe || !te->engine || app_memory_behind(a)) {
 		engines_done(a);
 		return app_need_lock(a);
 	}

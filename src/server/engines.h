@@ -67,7 +67,8 @@ void engines_track_changed(struct app *a, struct commit *c, const json_t *track)
 
 /* The track's engine, built from the store if needed (under app->lock). In
  * a snapshot: the registry is held for reading until engines_done, and
- * APP_NEED_LOCK when the engine is not there, stale or unsafe. Borrowed. */
+ * APP_NEED_LOCK when the engine is not there, stale, unsafe or behind the
+ * snapshot (app_memory_behind: another node's commit not followed yet). Borrowed. */
 TQ_MUST_USE int engines_get(struct app *a, const char *track, struct track_engine **out);
 /* A snapshot reader is done with the engines it got (no-op otherwise). */
 void engines_done(struct app *a);

@@ -20,9 +20,10 @@ import threading
 
 import pytest
 
-from conftest import STORE, Server, pg_cluster
+from conftest import STORE, Cell, Server, pg_cluster
 from test_cluster import Nodes
 from test_group_commit import all_messages, log_entries, post_message, setup_cell
+from test_zones import activity_body, box
 
 TRACK = "il-sy"
 # More waiting writers than the server has threads for requests (4): each waits on its own
@@ -158,5 +159,28 @@ def test_reads_right_after_a_database_restart_answer_without_a_503(tmp_path):
             released = s.post("/v1/test/release-write", s.admin, {})
         assert released.status_code == 200, released.text
         assert s.get(path, tok["SY"]).status_code == 200
+    finally:
+        nodes.stop()
+
+
+@pytest.mark.skipif(STORE == "postgresql", reason="uses the cluster directly; run once, in the default pass")
+def test_a_check_on_a_node_behind_another_nodes_declaration_finds_the_conflict(tmp_path):
+    """A dry-run check reads the conflict engine, which is memory: on a node whose memory has not
+    followed another node's commit yet (its snapshot has), the check runs again under the lock
+    (which catches up first), so a declaration answered by node A is a conflict for a check on B."""
+    nodes = Nodes(tmp_path, n=2)
+    try:
+        a, b = nodes[0], nodes[1]
+        cell = Cell(a)
+        for i in range(ROUNDS // 2):
+            place = box(35.0 + i * 0.2, 32.0, 35.01 + i * 0.2, 32.01)  # far apart: one conflict each
+            warm = b.post(f"/v1/tracks/{TRACK}/check", cell["SY"], dict(activity_body("uav", geometry=place), type="activity"))
+            assert warm.status_code == 200 and warm.json()["conflicts"] == [], warm.text
+            d = a.post(f"/v1/tracks/{TRACK}/activities", cell["IL"], activity_body(geometry=place))
+            assert d.status_code == 201, d.text
+            r = b.post(f"/v1/tracks/{TRACK}/check", cell["SY"], dict(activity_body("uav", geometry=place), type="activity"))
+            assert r.status_code == 200, r.text
+            found = [x["id"] for c in r.json()["conflicts"] for x in c["subjects"]]
+            assert d.json()["id"] in found, f"round {i}: the check on B missed A's declaration"
     finally:
         nodes.stop()
