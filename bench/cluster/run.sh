@@ -3,7 +3,7 @@
 # Installs wrk and PostgreSQL (Debian), builds a release tansiqd.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 bash "$root/scripts/deps.sh" bench >/dev/null
-[ -f "$root/build-release/build.ninja" ] || meson setup "$root/build-release" "$root" --buildtype=release >/dev/null
-ninja -C "$root/build-release" tansiqd >/dev/null
+bench_release_tansiqd
 exec /usr/bin/python3 "$root/bench/cluster/run.py" "$@"

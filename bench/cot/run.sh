@@ -10,6 +10,7 @@
 # the API; latency = from just before each POST until the client has the event.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 clients=500
 rounds=30
 while [ $# -gt 0 ]; do
@@ -22,19 +23,11 @@ done
 
 bash "$root/scripts/deps.sh" web >/dev/null
 [ -d "$root/node_modules" ] || (cd "$root" && npm ci --no-audit --no-fund >/dev/null)
-[ -f "$root/build-release/build.ninja" ] || meson setup "$root/build-release" "$root" --buildtype=release >/dev/null
-ninja -C "$root/build-release" tansiqd >/dev/null
+bench_release_tansiqd
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-work=$(mktemp -d)
-cleanup() {
-	[ -n "${tq_pid:-}" ] && kill "$tq_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 http_port=$(free_port); cot_port=$(free_port)
 "$root/build-release/tansiqd" --demo --data "$work/data" --listen "127.0.0.1:$http_port" --rate-limit 0 \
 	--cot-listen "127.0.0.1:$cot_port" >"$work/tq.out" 2>"$work/tq.err" &

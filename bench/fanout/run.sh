@@ -15,6 +15,7 @@
 # client's readers SCHED_BATCH (they do not preempt the server's writers on the shared CPUs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 sizes="1000 10000"
 rate=2
 messages=40
@@ -32,8 +33,7 @@ release=${RELEASE_BUILD:-$root/build-release}
 # TANSIQD_BIN=PATH runs another tansiqd binary (a before/after comparison in the same session).
 tansiqd=${TANSIQD_BIN:-$release/tansiqd}
 if [ -z "${TANSIQD_BIN:-}" ]; then
-	[ -f "$release/build.ninja" ] || meson setup "$release" "$root" --buildtype=release >/dev/null
-	ninja -C "$release" tansiqd >/dev/null
+	bench_release_tansiqd "$release"
 fi
 mkdir -p "$build"
 cc -O2 -std=c11 -Wall -Wextra -Werror -pthread -o "$build/fanout" "$root/bench/fanout/fanout.c"
@@ -43,15 +43,8 @@ want=$(( $(echo "$sizes" | tr ' ' '\n' | sort -n | tail -1) + 2048 ))
 ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "open-file limit: $(ulimit -n)"
 
-work=$(mktemp -d)
-cleanup() {
-	[ -n "${tq_pid:-}" ] && kill "$tq_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_listening() { for _ in $(seq 600); do grep -q "^listening on" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 start_server() { # extra options…

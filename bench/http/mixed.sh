@@ -8,6 +8,7 @@
 # Builds a release tansiqd (or runs BIN, e.g. an older build to compare), seeds the demo into a throw-away data dir (--rate-limit 0), runs wrk.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 duration=10
 readers=16
 writers=16
@@ -26,21 +27,12 @@ done
 
 bash "$root/scripts/deps.sh" bench >/dev/null
 if [ -z "$bin" ]; then
-	[ -f "$root/build-release/build.ninja" ] || meson setup "$root/build-release" "$root" --buildtype=release >/dev/null
-	ninja -C "$root/build-release" tansiqd >/dev/null
+	bench_release_tansiqd
 	bin=$root/build-release/tansiqd
 fi
 
-work=$(mktemp -d)
-cleanup() {
-	[ -n "${tq_pid:-}" ] && kill "$tq_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 port=$(free_port)
 "$bin" --demo --data "$work/data" --listen "127.0.0.1:$port" --rate-limit 0 >"$work/tq.out" 2>&1 &

@@ -8,6 +8,7 @@
 # data dir, starts a throw-away nginx, runs wrk against both, prints both rates and the ratio.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 duration=10
 conns=32
 path=/v1/tracks/il-sy/conflicts?limit=10
@@ -21,21 +22,14 @@ while [ $# -gt 0 ]; do
 done
 
 bash "$root/scripts/deps.sh" bench >/dev/null
-[ -f "$root/build-release/build.ninja" ] || meson setup "$root/build-release" "$root" --buildtype=release >/dev/null
-ninja -C "$root/build-release" tansiqd >/dev/null
+bench_release_tansiqd
 
-work=$(mktemp -d)
-cleanup() {
-	[ -n "${tq_pid:-}" ] && kill "$tq_pid" 2>/dev/null || true
+bench_on_exit() {
 	[ -n "${tqs_pid:-}" ] && kill "$tqs_pid" 2>/dev/null || true
 	[ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$work"
 }
-trap cleanup EXIT
+bench_workdir
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
 	-addext subjectAltName=IP:127.0.0.1 -days 2 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null

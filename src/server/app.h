@@ -2,11 +2,15 @@
  * app — the server's state and the one way in for every write.
  *
  * A write runs under app->lock: writes are serialised (one writer, as
- * architecture.md asks). A read (GET) runs in a snapshot of its own instead
- * (app_read_begin): it never takes app->lock, so it never waits for a writer
- * or its fsync (on either store); it falls back to app->lock
- * (group_lock_read) when it needs memory that writers change in place (the
- * conflict engines, the live hub: APP_NEED_LOCK). Every write goes through
+ * architecture.md asks). A read (GET, and POST /check) runs in a snapshot of
+ * its own instead (app_read_begin): it never takes app->lock, so it never
+ * waits for a writer or its fsync (SQLite or PostgreSQL). The conflict
+ * engines sit behind their own reader-writer lock, held by writers only
+ * around in-memory changes, and a reader checks in their committed view
+ * (engines.h). A read falls back to app->lock (group_lock_read) when it needs
+ * memory only the lock guards (an engine not built yet, stale or behind the
+ * snapshot, the live hub, the CA: APP_NEED_LOCK), or when the store has no
+ * snapshots. Every write goes through
  * a batch of commit.h, applied in one transaction — which, with group commit,
  * several writers share (commit.h). So the lock is taken through
  * group_lock_read / group_lock_write and left through group_unlock, never with
