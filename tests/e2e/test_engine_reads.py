@@ -14,7 +14,7 @@ import threading
 import pytest
 import requests
 
-from conftest import STORE, Cell, Server
+from conftest import Cell, Server
 from test_zones import activity_body, box
 
 TRACK = "il-sy"
@@ -45,7 +45,6 @@ def exported_ids(s, token):
     return {f["properties"].get("id") for f in r.json()["features"] if f["properties"]["layer"] == "activity"}
 
 
-@pytest.mark.skipif(STORE == "postgresql", reason="PostgreSQL readers take the app lock")
 def test_engine_reads_answer_and_see_nothing_of_a_held_declaration(tmp_path):
     s = Server(tmp_path / "d")
     s.init()
@@ -99,7 +98,6 @@ def test_engine_reads_answer_and_see_nothing_of_a_held_declaration(tmp_path):
         s.stop()
 
 
-@pytest.mark.skipif(STORE == "postgresql", reason="PostgreSQL readers take the app lock")
 def test_a_held_withdrawal_keeps_the_committed_zone_for_checks(tmp_path):
     """A pending removal (a zone withdrawn, not committed) still shows the committed zone to a
     check; after the COMMIT it is gone."""
