@@ -3,6 +3,8 @@
 #   bench_workdir                $work: a throw-away directory, removed at exit after the server the
 #                                script started ($tq_pid) and bench_on_exit (if the script defines it)
 #   free_port, wait_port PORT    a free loopback port; wait (10 s at most) until PORT accepts
+#   bench_start_demo BIN         BIN --demo on a free port in $work (--rate-limit 0): sets $port, $tq_pid,
+#                                $url and $token (the IL operator's)
 bench_release_tansiqd() {
 	local dir=${1:-$root/build-release}
 	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$root" --buildtype=release >/dev/null
@@ -23,3 +25,13 @@ bench_workdir() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+bench_start_demo() {
+	port=$(free_port)
+	"$1" --demo --data "$work/data" --listen "127.0.0.1:$port" --rate-limit 0 >"$work/tq.out" 2>&1 &
+	tq_pid=$!
+	wait_port "$port"
+	sleep 1
+	token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['IL'])" "$work/data/demo-tokens.json")
+	url="http://127.0.0.1:$port"
+}

@@ -42,15 +42,7 @@ if [ -z "$bin" ]; then
 fi
 
 bench_workdir
-
-
-port=$(free_port)
-"$bin" --demo --data "$work/data" --listen "127.0.0.1:$port" --rate-limit 0 >"$work/tq.out" 2>&1 &
-tq_pid=$!
-wait_port "$port"
-sleep 1
-token=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['IL'])" "$work/data/demo-tokens.json")
-url="http://127.0.0.1:$port"
+bench_start_demo "$bin"
 check_url="$url/v1/tracks/il-sy/check"
 # The check must answer 200 with findings (the demo's zones and deployments around it).
 body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p; s/^\t\.\. '\(.*\)'$/\1/p" "$root/bench/http/check.lua" | tr -d '\n')
